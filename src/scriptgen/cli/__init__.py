@@ -1,0 +1,72 @@
+"""The ``scriptgen`` command line.
+
+Each command lives in its own module exposing ``NAME``, ``HELP``,
+``add_arguments(parser)`` and ``run(args) -> int``; :data:`COMMANDS` lists
+them in the order ``--help`` shows. A :class:`~scriptgen.errors.ScriptgenError`
+becomes one line on stderr and exit status 2; anything else is a bug and keeps
+its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import ScriptgenError
+
+#: Command modules, in the order an analyst meets them.
+COMMANDS = ("demo", "inspect", "simulate")
+
+DESCRIPTION = """\
+Inspect ALMA execution blocks (CASA MeasurementSets) and write editable CASA
+reduction scripts.
+
+typical session:
+  scriptgen inspect uid___A002_X1_X2.ms          what is in this EB?
+  scriptgen inspect uid___A002_X1_X2.ms --json eb.json
+  scriptgen simulate test.ms --band 6            a synthetic EB to try things on
+  scriptgen demo                                 all of it on a bundled default
+
+Run 'scriptgen COMMAND --help' for each command's options.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scriptgen",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"scriptgen {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = importlib.import_module(f"{__name__}.{name}")
+        cmd = sub.add_parser(
+            module.NAME,
+            help=module.HELP,
+            description=getattr(module, "DESCRIPTION", module.HELP),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(cmd)
+        cmd.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except ScriptgenError as exc:
+        print(f"scriptgen: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("scriptgen: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
