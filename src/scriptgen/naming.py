@@ -1,0 +1,111 @@
+"""File names of everything the emitted scripts create, in one place.
+
+The calibration script writes these tables, the flux-equalisation script
+reads their fluxscale results, scriptForPI copies them from the delivery's
+``calibration/`` folder, and the packager collects them; one definition keeps
+the four in step. Names follow ALMA's manual-calibration conventions
+(``<EB>.ms.split.cal``), so analysts recognise them.
+
+All functions take the EB's MS name (``uid___A002_X1_X2.ms``) and return
+names relative to the working folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: The calibrated data of one EB, as delivered.
+SPLIT_CAL_SUFFIX = ".split.cal"
+
+
+def ms_name(uid: str) -> str:
+    return f"{uid}.ms"
+
+
+def calibration_script(ms: str) -> str:
+    return f"{ms}.scriptForCalibration.py"
+
+
+FLUX_SCRIPT = "scriptForFluxCalibration.py"
+PI_SCRIPT = "scriptForPI.py"
+IMAGING_SCRIPT = "scriptForImaging.py"
+#: Per-spw phase-calibrator fluxes of every EB and their average.
+FLUX_CSV = "allFluxes.csv"
+
+
+@dataclass(frozen=True)
+class CalTables:
+    """The tables and files one EB's calibration script produces.
+
+    ``delivered`` lists what scriptForPI needs to re-apply the calibration
+    without re-solving (it finds them in ``calibration/``).
+    """
+
+    ms: str
+
+    @property
+    def tsys(self) -> str:
+        return f"{self.ms}.tsys"
+
+    @property
+    def wvr(self) -> str:
+        return f"{self.ms}.wvr"
+
+    @property
+    def antpos(self) -> str:
+        return f"{self.ms}.antpos"
+
+    @property
+    def listobs(self) -> str:
+        return f"{self.ms}.listobs"
+
+    @property
+    def split(self) -> str:
+        """The science windows after the a-priori calibration."""
+        return f"{self.ms}.split"
+
+    @property
+    def bandpass_phase(self) -> str:
+        return f"{self.split}.ap_pre_bandpass"
+
+    @property
+    def bandpass(self) -> str:
+        return f"{self.split}.bandpass"
+
+    @property
+    def phase_int(self) -> str:
+        return f"{self.split}.phase_int"
+
+    @property
+    def phase_inf(self) -> str:
+        return f"{self.split}.phase_inf"
+
+    @property
+    def ampli_inf(self) -> str:
+        return f"{self.split}.ampli_inf"
+
+    @property
+    def flux_inf(self) -> str:
+        """Amplitude gains after fluxscale: what applycal uses."""
+        return f"{self.split}.flux_inf"
+
+    @property
+    def fluxscale_results(self) -> str:
+        """fluxscale's returned dictionary, saved as JSON for flux equalisation."""
+        return f"{self.split}.fluxscale.json"
+
+    @property
+    def split_cal(self) -> str:
+        return f"{self.ms}{SPLIT_CAL_SUFFIX}"
+
+    @property
+    def delivered(self) -> tuple[str, ...]:
+        return (
+            self.tsys,
+            self.wvr,
+            self.antpos,
+            self.bandpass,
+            self.phase_inf,
+            self.flux_inf,
+            self.fluxscale_results,
+        )
