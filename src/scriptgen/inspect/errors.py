@@ -1,0 +1,49 @@
+"""Why an input cannot be inspected, each said in one line.
+
+All of these are :class:`~scriptgen.errors.ScriptgenError` subclasses, so the
+CLI prints them as one line and exits non-zero. Callers that want to react
+to one case (a generator that could fall back on a snapshot, say) catch the
+specific class.
+"""
+
+from __future__ import annotations
+
+from ..errors import NotAMeasurementSet, ScriptgenError
+
+__all__ = [
+    "PathNotFound",
+    "NotAMeasurementSet",
+    "CorruptTable",
+    "UnusableExecBlock",
+    "NoIntents",
+    "NoScienceWindows",
+]
+
+
+class PathNotFound(ScriptgenError):
+    """Nothing exists at the path the user gave."""
+
+
+class CorruptTable(NotAMeasurementSet):
+    """The MS looks like an MS but one of its tables cannot be read.
+
+    Typical causes: a copy interrupted half-way (truncated ``table.f0``), a
+    table whose ``table.dat`` was deleted, disk errors.
+    """
+
+
+class UnusableExecBlock(ScriptgenError):
+    """A readable MS that lacks what a reduction script is built from."""
+
+
+class NoIntents(UnusableExecBlock):
+    """No scan carries an ALMA intent, so calibrators cannot be told apart.
+
+    Happens with MSs that were not imported from an ALMA ASDM (a simulator
+    run without ``state_obs_mode``, another telescope) or whose STATE table
+    was dropped by a split.
+    """
+
+
+class NoScienceWindows(UnusableExecBlock):
+    """No correlator window was observed on a target or calibrator."""

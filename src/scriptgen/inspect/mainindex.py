@@ -1,0 +1,157 @@
+"""Scans from the main table's index columns only.
+
+The main table of a real EB holds millions of rows and gigabytes of
+visibilities; everything the scripts need about its structure is in six
+small columns: SCAN_NUMBER, FIELD_ID, DATA_DESC_ID, STATE_ID, TIME and
+INTERVAL. They are read whole (a few bytes per row) and reduced to the
+distinct (scan, field, data description, state) combinations, each with its
+time span and integration. Visibility columns (DATA, CORRECTED_DATA,
+MODEL_DATA, FLAG, UVW, WEIGHT) are never touched, which is what makes
+inspection cheaper than listobs.
+
+Finding the distinct combinations fast: the four ids are packed into one
+int64 per row, consecutive equal keys are collapsed into runs (rows are
+written in time order, so a run is at least one integration of one
+window), and only the run keys go through ``np.unique``. Sorting 1 M packed
+integers is already ~20x faster than ``np.unique(axis=0)`` on the four
+columns; collapsing runs first removes most of the sort.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .tables import INDEX_COLUMNS, open_table
+from .errors import NotAMeasurementSet
+
+
+@dataclass(frozen=True)
+class Combination:
+    """One distinct (scan, field, data description, state) in the main table."""
+
+    scan: int
+    field_id: int
+    ddid: int
+    state_id: int
+    start_mjd_s: float
+    end_mjd_s: float
+    interval_s: float
+    n_rows: int
+
+
+@dataclass(frozen=True)
+class MainIndex:
+    """The main table reduced to its distinct index combinations."""
+
+    combinations: tuple[Combination, ...]
+    n_rows: int
+
+
+def _bits(values: np.ndarray) -> int:
+    """Bits needed to hold ``values`` after shifting them to start at 0."""
+    span = int(values.max()) - int(values.min()) if values.size else 0
+    return max(1, span.bit_length())
+
+
+def pack_keys(columns: list[np.ndarray]) -> np.ndarray | None:
+    """One int64 per row that is equal exactly when all columns are equal.
+
+    Each column is shifted to start at 0 (STATE_ID is -1 when a row has no
+    state) and given just the bits its range needs. Returns None in the
+    (unseen) case where the ranges need more than 62 bits together.
+    """
+    widths = [_bits(c) for c in columns]
+    if sum(widths) > 62:
+        return None
+    key = np.zeros(columns[0].shape, dtype=np.int64)
+    for column, width in zip(columns, widths):
+        shifted = column.astype(np.int64) - int(column.min())
+        key <<= width
+        key |= shifted
+    return key
+
+
+def distinct_runs(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start index of each run of equal consecutive keys, and each run's group.
+
+    ``group[i]`` numbers the distinct key of run ``i`` (in key order), so
+    per-run aggregates can be folded into per-combination ones.
+    """
+    boundaries = np.empty(key.shape, dtype=bool)
+    boundaries[:1] = True
+    np.not_equal(key[1:], key[:-1], out=boundaries[1:])
+    starts = np.flatnonzero(boundaries)
+    _, group = np.unique(key[starts], return_inverse=True)
+    return starts, group.ravel()
+
+
+def summarise(scan: np.ndarray, field: np.ndarray, ddid: np.ndarray, state: np.ndarray,
+              time: np.ndarray, interval: np.ndarray) -> tuple[Combination, ...]:
+    """The distinct combinations with their time span, interval and row count.
+
+    Times are row centres, so a combination spans from its first centre
+    minus half an interval to its last centre plus half an interval.
+    """
+    n = scan.size
+    if n == 0:
+        return ()
+    ids = [scan, field, ddid, state]
+    key = pack_keys(ids)
+    if key is None:  # pragma: no cover - would need ids beyond 2**15 each
+        _, key = np.unique(np.stack(ids, axis=1), axis=0, return_inverse=True)
+        key = key.ravel().astype(np.int64)
+    starts, group = distinct_runs(key)
+    begin = time - interval / 2
+    finish = time + interval / 2
+    run_begin = np.minimum.reduceat(begin, starts)
+    run_finish = np.maximum.reduceat(finish, starts)
+    run_rows = np.diff(np.append(starts, n))
+
+    ngroups = int(group.max()) + 1
+    first = np.full(ngroups, n, dtype=np.int64)
+    np.minimum.at(first, group, starts)
+    lo = np.full(ngroups, np.inf)
+    np.minimum.at(lo, group, run_begin)
+    hi = np.full(ngroups, -np.inf)
+    np.maximum.at(hi, group, run_finish)
+    rows = np.zeros(ngroups, dtype=np.int64)
+    np.add.at(rows, group, run_rows)
+
+    combos = [
+        Combination(
+            scan=int(scan[r]),
+            field_id=int(field[r]),
+            ddid=int(ddid[r]),
+            state_id=int(state[r]),
+            start_mjd_s=float(lo[g]),
+            end_mjd_s=float(hi[g]),
+            interval_s=float(interval[r]),
+            n_rows=int(rows[g]),
+        )
+        for g, r in enumerate(first)
+    ]
+    combos.sort(key=lambda c: (c.scan, c.field_id, c.ddid, c.state_id))
+    return tuple(combos)
+
+
+def read_main_index(ms: Path) -> MainIndex:
+    """Read the index columns of the main table and summarise them."""
+    with open_table(ms, label="main") as tb:
+        missing = [c for c in INDEX_COLUMNS if c not in tb.colnames()]
+        if missing:
+            raise NotAMeasurementSet(
+                f"{ms} is a CASA table but not a MeasurementSet "
+                f"(its main table has no {', '.join(missing)} column)"
+            )
+        n = int(tb.nrows())
+        if n == 0:
+            return MainIndex((), 0)
+        cols = {c: np.asarray(tb.getcol(c)) for c in INDEX_COLUMNS}
+    combos = summarise(
+        cols["SCAN_NUMBER"], cols["FIELD_ID"], cols["DATA_DESC_ID"], cols["STATE_ID"],
+        cols["TIME"].astype(float), cols["INTERVAL"].astype(float),
+    )
+    return MainIndex(combos, n)

@@ -1,0 +1,58 @@
+"""Tsys: the SYSCAL table, summarised per spectral window.
+
+Which windows have Tsys decides the Tsys-to-science map, and the median
+Tsys feeds the radiometer equation; nothing else about SYSCAL is needed, so
+only the per-window median of TSYS_SPECTRUM (or of the scalar TSYS column
+in MSs that lack spectra) and the row count are kept.
+
+An absent SYSCAL, a dangling SYSCAL keyword and an empty SYSCAL all mean
+"no Tsys": the EB is still inspectable, and the caller reports that the
+Tsys step cannot run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..model import TsysMeasurement
+from .tables import open_table, optional_subtable
+
+#: Preferred first: the spectrum is what gencal(caltype='tsys') uses.
+TSYS_COLUMNS = ("TSYS_SPECTRUM", "TSYS")
+
+
+def _median_positive(values: np.ndarray) -> float | None:
+    """Median of the finite, positive values (zeros mark missing Tsys)."""
+    values = np.asarray(values, dtype=float).ravel()
+    good = values[np.isfinite(values) & (values > 0)]
+    return float(np.median(good)) if good.size else None
+
+
+def read_tsys(ms: Path) -> tuple[TsysMeasurement, ...]:
+    path = optional_subtable(ms, "SYSCAL")
+    if path is None:
+        return ()
+    with open_table(path, label="SYSCAL") as tb:
+        if tb.nrows() == 0:
+            return ()
+        column = next((c for c in TSYS_COLUMNS if c in tb.colnames()), None)
+        if column is None:
+            return ()
+        spw_ids = np.asarray(tb.getcol("SPECTRAL_WINDOW_ID"))
+        out = []
+        for spw_id in np.unique(spw_ids):
+            # One window at a time: spectra of different windows have
+            # different channel counts, so the column cannot be read whole.
+            sub = tb.query(f"SPECTRAL_WINDOW_ID == {int(spw_id)}", columns=column)
+            try:
+                if not sub.iscelldefined(column, 0):
+                    continue
+                median = _median_positive(sub.getcol(column))
+                rows = int(sub.nrows())
+            finally:
+                sub.close()
+            if median is not None:
+                out.append(TsysMeasurement(spw_id=int(spw_id), median_tsys_k=median, n_rows=rows))
+    return tuple(out)
