@@ -31,6 +31,10 @@ PI_SCRIPT = "scriptForPI.py"
 IMAGING_SCRIPT = "scriptForImaging.py"
 #: Per-spw phase-calibrator fluxes of every EB and their average.
 FLUX_CSV = "allFluxes.csv"
+#: Every EB's calibrated data together (what the flux script or scriptForPI makes).
+CALIBRATED_MS = "calibrated.ms"
+#: The science targets of ``calibrated.ms`` (scriptForPI with DOSPLIT).
+CALIBRATED_FINAL_MS = "calibrated_final.ms"
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,11 @@ class CalTables:
     def fluxscale_results(self) -> str:
         """fluxscale's returned dictionary, saved as JSON for flux equalisation."""
         return f"{self.split}.fluxscale.json"
+
+    @property
+    def flux_equalised(self) -> str:
+        """Amplitude corrections to the goal's average flux (flux script)."""
+        return f"{self.split_cal}.flux_equalised"
 
     @property
     def split_cal(self) -> str:
