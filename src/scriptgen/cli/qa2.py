@@ -1,0 +1,85 @@
+"""`scriptgen qa2`: measure an image and judge it against the PI's request."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+NAME = "qa2"
+HELP = "measure an image's noise and beam and give the QA2 verdict"
+DESCRIPTION = """\
+Measure the noise RMS (off-source, or on the residual image) and the restoring
+beam of an image (CASA image or FITS) and judge them against the requested
+RMS and resolution with ALMA's QA2 rules:
+
+  Cycle-2 rule (--beam): PASS when RMS <= 1.10 x requested (bands 1-6),
+    1.15 x (7-8), 1.20 x (9-10) and the beam area is within 20 % of the
+    requested beam's; SEMIPASS within 1.4 / 1.5 / 1.6 x and 50 %; else FAIL.
+  later-cycle rule (--beam-range): PASS when the beam size (geometric mean
+    of the axes) is inside [MIN, MAX] and the RMS within 10 % (bands 1-6),
+    15 % (7-8) or 20 % (9-10) of the request; else FAIL.
+
+The pixel size is compared with beam/5 (reported, never changes the verdict).
+Quantities take units: 0.1mJy, 1.2arcsec, 7.5GHz.
+
+science-goal file (--goal, JSON or .toml; command-line values override it):
+  rms = "0.1 mJy"            bandwidth = "7.5 GHz"   (RMS rescaled to the
+  beam = "1.0 arcsec"                                 image's channel width)
+  beam_range = ["0.8 arcsec", "1.2 arcsec"]           (instead of beam)
+  band = 6                   rule = "cycle2" | "later"
+
+examples:
+  scriptgen qa2 target.cont.image --residual target.cont.residual --rms 0.05mJy --beam 0.5arcsec
+  scriptgen qa2 target.pbcor.fits --goal goal.toml --json qa2.json
+
+exit status: 0 PASS or SEMIPASS or nothing requested, 1 FAIL, 2 bad input.
+"""
+
+
+def add_arguments(parser):
+    parser.add_argument("image", help="CASA image directory or FITS file")
+    parser.add_argument("--residual", metavar="IMAGE", help="measure the noise on this residual image instead")
+    parser.add_argument("--goal", metavar="FILE", help="science-goal file (JSON or TOML), see above")
+    parser.add_argument("--rms", metavar="Q", help="requested RMS, e.g. 0.1mJy")
+    parser.add_argument("--bandwidth", metavar="Q", help="bandwidth the requested RMS refers to, e.g. 7.5GHz")
+    beam = parser.add_mutually_exclusive_group()
+    beam.add_argument("--beam", metavar="Q", help="requested resolution (Cycle-2 rule), e.g. 1.0arcsec")
+    beam.add_argument("--beam-range", metavar="MIN,MAX", help="requested resolution range (later rule)")
+    parser.add_argument("--band", type=int, metavar="N", help="ALMA band (default: from the image frequency)")
+    parser.add_argument("--rule", choices=("cycle2", "later"), help="QA2 rule (default: follows --beam / --beam-range)")
+    parser.add_argument("--predicted-rms", metavar="Q", help="expected thermal noise, to report achieved/predicted")
+    parser.add_argument("--json", metavar="OUT", help="also write the report as JSON to OUT ('-' for stdout only)")
+
+
+def run(args) -> int:
+    from ..errors import ScriptgenError
+    from ..qa2 import goal as goalmod
+    from ..qa2.measure import measure
+    from ..qa2.report import build_report, dumps, report_text
+    import astropy.units as u
+
+    goal = goalmod.load_goal(args.goal) if args.goal else goalmod.ScienceGoal()
+    override = goalmod.ScienceGoal(
+        rms_jy=goalmod.parse_quantity(args.rms, u.Jy, "--rms") if args.rms else None,
+        bandwidth_hz=goalmod.parse_quantity(args.bandwidth, u.Hz, "--bandwidth") if args.bandwidth else None,
+        beam_arcsec=goalmod.parse_quantity(args.beam, u.arcsec, "--beam") if args.beam else None,
+        beam_range_arcsec=goalmod.parse_beam_range(args.beam_range) if args.beam_range else None,
+        band=goalmod.parse_band(args.band) if args.band is not None else None,
+        rule=goalmod.parse_rule(args.rule) if args.rule else None,
+    )
+    goal = goal.merged(override)
+    predicted = goalmod.parse_quantity(args.predicted_rms, u.Jy, "--predicted-rms") if args.predicted_rms else None
+    measurement = measure(args.image, args.residual)
+    report = build_report(measurement, goal, predicted)
+    if args.json == "-":
+        sys.stdout.write(dumps(report))
+    else:
+        sys.stdout.write(report_text(report))
+        if args.json:
+            out = Path(args.json)
+            try:
+                out.write_text(dumps(report))
+            except OSError as exc:
+                raise ScriptgenError(f"cannot write {out}: {exc.strerror}") from None
+            print(f"wrote {out}")
+    return 1 if report.verdict == "FAIL" else 0
