@@ -48,6 +48,14 @@ def add_arguments(parser):
     parser.add_argument("--band", type=int, metavar="N", help="ALMA band (default: from the image frequency)")
     parser.add_argument("--rule", choices=("cycle2", "later"), help="QA2 rule (default: follows --beam / --beam-range)")
     parser.add_argument("--predicted-rms", metavar="Q", help="expected thermal noise, to report achieved/predicted")
+    parser.add_argument(
+        "--execblock", metavar="MS|SNAPSHOT", action="append", default=[],
+        help="predict the noise from this EB (repeat for several); reports achieved/predicted",
+    )
+    parser.add_argument(
+        "--noise-bandwidth", metavar="Q",
+        help="bandwidth behind the image for the prediction (default: cube channel, or all science windows)",
+    )
     parser.add_argument("--json", metavar="OUT", help="also write the report as JSON to OUT ('-' for stdout only)")
 
 
@@ -70,7 +78,17 @@ def run(args) -> int:
     goal = goal.merged(override)
     predicted = goalmod.parse_quantity(args.predicted_rms, u.Jy, "--predicted-rms") if args.predicted_rms else None
     measurement = measure(args.image, args.residual)
-    report = build_report(measurement, goal, predicted)
+    notes: tuple[str, ...] = ()
+    if args.execblock:
+        if predicted is not None:
+            raise ScriptgenError("give --predicted-rms or --execblock, not both")
+        from ..qa2.predict import load_execblock, predict_noise
+
+        bw = goalmod.parse_quantity(args.noise_bandwidth, u.Hz, "--noise-bandwidth") if args.noise_bandwidth else None
+        prediction = predict_noise([load_execblock(p) for p in args.execblock], measurement, bandwidth_hz=bw)
+        predicted = prediction.sigma_jy
+        notes = ("predicted noise (natural weighting): " + prediction.bandwidth_note,) + prediction.per_eb
+    report = build_report(measurement, goal, predicted, notes=notes)
     if args.json == "-":
         sys.stdout.write(dumps(report))
     else:

@@ -55,14 +55,16 @@ class QA2Report:
         return None
 
 
-def build_report(m: Measurement, goal: ScienceGoal, predicted_rms_jy: float | None = None) -> QA2Report:
+def build_report(
+    m: Measurement, goal: ScienceGoal, predicted_rms_jy: float | None = None, *, notes: tuple[str, ...] = ()
+) -> QA2Report:
     """Decide the verdict for ``m`` against ``goal``.
 
     The band comes from the goal when given (the PI's band), otherwise from
     the image frequency; a frequency outside every ALMA band with no band
     given is an error, since the limits depend on it.
     """
-    notes: list[str] = []
+    notes = list(notes)
     if goal.band is not None:
         band, source = goal.band, "requested"
         if m.band is not None and m.band != goal.band:
