@@ -250,8 +250,7 @@ def render(ebs: Sequence[ExecBlock], env: jinja2.Environment) -> str:
 #: The script's steps; titles are what the log and step_title show.
 STEP_TITLES = {
     0: "Phase calibrator fluxes of each EB and their average",
-    1: "Setting the averaged flux of the phase calibrator",
-    2: "Re-solving the amplitude gains against the averaged flux",
-    3: "Applying the equalised flux scale",
-    4: "Concatenating the EBs into one calibrated MS",
+    1: "Setting the averaged flux of the phase calibrator and re-solving its amplitude gains",
+    2: "Applying the equalised flux scale",
+    3: "Concatenating the EBs into one calibrated MS",
 }
