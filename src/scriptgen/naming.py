@@ -118,3 +118,40 @@ class CalTables:
             self.flux_inf,
             self.fluxscale_results,
         )
+
+
+# --- Imaging (scriptForImaging.py) -------------------------------------------
+
+#: Continuum (line-free) channel ranges the imaging script uses; the analyst
+#: edits it and passes it back with ``scriptgen imaging --cont-ranges``.
+CONT_RANGES = "cont.dat"
+
+
+def safe_stem(name: str) -> str:
+    """A source or field name made safe as part of a file name.
+
+    Keeps letters, digits and ``+-._``; everything else (spaces, slashes,
+    quotes) becomes ``_``, so an image name can never escape its folder.
+    """
+    cleaned = "".join(c if c.isalnum() or c in "+-._" else "_" for c in name.strip())
+    return cleaned.strip(".") or "field"
+
+
+def contsub_ms(split_cal: str) -> str:
+    """The continuum-subtracted target data uvcontsub writes."""
+    return f"{split_cal}.contsub"
+
+
+def continuum_image(source: str) -> str:
+    """tclean imagename of a target's continuum image."""
+    return f"{safe_stem(source)}.cont"
+
+
+def cube_image(source: str, spw_id: int) -> str:
+    """tclean imagename of a target's line cube in one window."""
+    return f"{safe_stem(source)}.spw{spw_id}.cube"
+
+
+def calibrator_image(field: str, role: str) -> str:
+    """tclean imagename of a calibrator image made for QA."""
+    return f"{safe_stem(field)}.{role}.cal"
