@@ -3,7 +3,8 @@
 The main table of a real EB holds millions of rows and gigabytes of
 visibilities; everything the scripts need about its structure is in six
 small columns: SCAN_NUMBER, FIELD_ID, DATA_DESC_ID, STATE_ID, TIME and
-INTERVAL. They are read whole (a few bytes per row) and reduced to the
+INTERVAL. The first five are read whole (a few bytes per row), INTERVAL
+only at one row per combination, and they are reduced to the
 distinct (scan, field, data description, state) combinations, each with its
 time span and integration. Visibility columns (DATA, CORRECTED_DATA,
 MODEL_DATA, FLAG, UVW, WEIGHT) are never touched, which is what makes
@@ -19,6 +20,7 @@ columns; collapsing runs first removes most of the sort.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,11 +91,15 @@ def distinct_runs(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def summarise(scan: np.ndarray, field: np.ndarray, ddid: np.ndarray, state: np.ndarray,
-              time: np.ndarray, interval: np.ndarray) -> tuple[Combination, ...]:
+              time: np.ndarray, interval_at: Callable[[np.ndarray], np.ndarray]) -> tuple[Combination, ...]:
     """The distinct combinations with their time span, interval and row count.
 
-    Times are row centres, so a combination spans from its first centre
-    minus half an interval to its last centre plus half an interval.
+    ``interval_at(rows)`` gives INTERVAL at the given rows: it is asked only
+    for each combination's first row, because reading the whole INTERVAL
+    column would cost as much as reading TIME, for a value that is constant
+    within a combination on ALMA data. Times are row centres, so a
+    combination spans from its first centre minus half an interval to its
+    last centre plus half an interval.
     """
     n = scan.size
     if n == 0:
@@ -104,21 +110,20 @@ def summarise(scan: np.ndarray, field: np.ndarray, ddid: np.ndarray, state: np.n
         _, key = np.unique(np.stack(ids, axis=1), axis=0, return_inverse=True)
         key = key.ravel().astype(np.int64)
     starts, group = distinct_runs(key)
-    begin = time - interval / 2
-    finish = time + interval / 2
-    run_begin = np.minimum.reduceat(begin, starts)
-    run_finish = np.maximum.reduceat(finish, starts)
+    run_lo = np.minimum.reduceat(time, starts)
+    run_hi = np.maximum.reduceat(time, starts)
     run_rows = np.diff(np.append(starts, n))
 
     ngroups = int(group.max()) + 1
     first = np.full(ngroups, n, dtype=np.int64)
     np.minimum.at(first, group, starts)
     lo = np.full(ngroups, np.inf)
-    np.minimum.at(lo, group, run_begin)
+    np.minimum.at(lo, group, run_lo)
     hi = np.full(ngroups, -np.inf)
-    np.maximum.at(hi, group, run_finish)
+    np.maximum.at(hi, group, run_hi)
     rows = np.zeros(ngroups, dtype=np.int64)
     np.add.at(rows, group, run_rows)
+    interval = np.asarray(interval_at(first), dtype=float)
 
     combos = [
         Combination(
@@ -126,15 +131,28 @@ def summarise(scan: np.ndarray, field: np.ndarray, ddid: np.ndarray, state: np.n
             field_id=int(field[r]),
             ddid=int(ddid[r]),
             state_id=int(state[r]),
-            start_mjd_s=float(lo[g]),
-            end_mjd_s=float(hi[g]),
-            interval_s=float(interval[r]),
+            start_mjd_s=float(lo[g] - interval[g] / 2),
+            end_mjd_s=float(hi[g] + interval[g] / 2),
+            interval_s=float(interval[g]),
             n_rows=int(rows[g]),
         )
         for g, r in enumerate(first)
     ]
     combos.sort(key=lambda c: (c.scan, c.field_id, c.ddid, c.state_id))
     return tuple(combos)
+
+
+def _interval_reader(tb) -> Callable[[np.ndarray], np.ndarray]:
+    """INTERVAL at chosen rows, through a row selection (one call, few rows)."""
+
+    def read(rows: np.ndarray) -> np.ndarray:
+        subset = tb.selectrows([int(r) for r in rows])
+        try:
+            return np.asarray(subset.getcol("INTERVAL"), dtype=float)
+        finally:
+            subset.close()
+
+    return read
 
 
 def read_main_index(ms: Path) -> MainIndex:
@@ -149,9 +167,9 @@ def read_main_index(ms: Path) -> MainIndex:
         n = int(tb.nrows())
         if n == 0:
             return MainIndex((), 0)
-        cols = {c: np.asarray(tb.getcol(c)) for c in INDEX_COLUMNS}
-    combos = summarise(
-        cols["SCAN_NUMBER"], cols["FIELD_ID"], cols["DATA_DESC_ID"], cols["STATE_ID"],
-        cols["TIME"].astype(float), cols["INTERVAL"].astype(float),
-    )
+        cols = {c: np.asarray(tb.getcol(c)) for c in INDEX_COLUMNS if c != "INTERVAL"}
+        combos = summarise(
+            cols["SCAN_NUMBER"], cols["FIELD_ID"], cols["DATA_DESC_ID"], cols["STATE_ID"],
+            cols["TIME"].astype(float), _interval_reader(tb),
+        )
     return MainIndex(combos, n)
