@@ -26,6 +26,11 @@ def calibration_script(ms: str) -> str:
     return f"{ms}.scriptForCalibration.py"
 
 
+def snapshot_file(ms: str) -> str:
+    """The EB snapshot (JSON) that a generation used, written beside the scripts."""
+    return f"{ms}.snapshot.json"
+
+
 FLUX_SCRIPT = "scriptForFluxCalibration.py"
 PI_SCRIPT = "scriptForPI.py"
 IMAGING_SCRIPT = "scriptForImaging.py"
@@ -78,6 +83,7 @@ class CalTables:
 
     @property
     def phase_int(self) -> str:
+        """Phase per integration: applied to the calibrators themselves, so delivered."""
         return f"{self.split}.phase_int"
 
     @property
@@ -114,6 +120,7 @@ class CalTables:
             self.wvr,
             self.antpos,
             self.bandpass,
+            self.phase_int,
             self.phase_inf,
             self.flux_inf,
             self.fluxscale_results,
