@@ -37,7 +37,7 @@ def test_script_is_black_formatted_deterministic_and_calls_casatasks_correctly(w
     source = sp.render(ebs, make_environment(), with_flux_script=with_flux)
     assert_black_formatted(source)
     assert sp.render(ebs, make_environment(), with_flux_script=with_flux) == source
-    assert {"importasdm", "split"} <= assert_valid_casatasks_keywords(source)
+    assert {"concat", "split"} <= assert_valid_casatasks_keywords(source)
 
 
 def test_steps_follow_whether_there_is_a_flux_script():

@@ -5,7 +5,8 @@ analyst solved) and the raw data in ``raw/``. scriptForPI, run from
 ``script/``, rebuilds the analyst's calibrated data in ``calibrated/``
 without re-solving anything: for each EB it imports or copies the raw data,
 copies the delivered tables in, and runs the EB's calibration script with
-``applyonly = True``; then the flux-equalisation script when the goal has
+``applyonly = True`` (which imports an ASDM itself, as the analyst's run
+did); then the flux-equalisation script when the goal has
 several EBs.
 
 Here Python decides what is known at generation (the EBs, the product
@@ -86,7 +87,7 @@ class PiPlan:
 
 STEP_TITLES = {
     "disk": "Checking free disk space",
-    "raw": "Importing or copying the raw data of each EB",
+    "raw": "Linking or copying the raw data of each EB",
     "tables": "Copying the delivered calibration tables",
     "calibrate": "Applying the delivered calibration of each EB",
     "flux": "Equalising the flux scale across the EBs",
