@@ -1,0 +1,73 @@
+"""`scriptgen generate`: write the calibration scripts of one or more EBs."""
+
+from __future__ import annotations
+
+import argparse
+
+NAME = "generate"
+HELP = "write the calibration, flux-equalisation and scriptForPI scripts"
+DESCRIPTION = """\
+Write the CASA scripts that calibrate the given execution blocks:
+
+  <EB>.ms.scriptForCalibration.py   per EB: every calibration step, each rerunnable
+  scriptForFluxCalibration.py       with two or more EBs (one science goal)
+  scriptForPI.py                    regenerates the calibrated data from a delivery
+  <EB>.ms.snapshot.json             the metadata each script was made from
+
+Each argument is a MeasurementSet (read with CASA) or a snapshot written by
+'scriptgen inspect --json' (no CASA needed). The command prints what it
+wrote and the main decisions: reference antenna, Tsys map, flux model,
+skipped steps and why. A script you edited is never overwritten: the new
+draft goes beside it as NAME.new (or use --force, which keeps yours as
+NAME.orig).
+
+Quasar flux calibrators need a catalogue flux. Pass them in a small CSV
+(or JSON) file; without one the script carries a marked placeholder:
+
+  source,flux_jy,spix,reffreq_ghz,date,note
+  J1058+0133,3.12,-0.55,103.5,2024-05-01,ALMA catalogue
+
+examples:
+  scriptgen generate uid___A002_X1_X2.ms --out script/
+  scriptgen generate eb1.json eb2.json --out script/ --calibrator-fluxes fluxes.csv
+  scriptgen generate uid___A002_X1_X2.ms --out script/ --templates my_templates/
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="MS_OR_SNAPSHOT", help="MeasurementSets or JSON snapshots")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder to write the scripts into")
+    parser.add_argument(
+        "--calibrator-fluxes",
+        metavar="FILE",
+        help="catalogue fluxes of quasar flux calibrators (.csv or .json; see above)",
+    )
+    parser.add_argument(
+        "--templates",
+        metavar="DIR",
+        help="folder of templates that override the packaged ones (same relative paths)",
+    )
+    parser.add_argument("--mode", metavar="NAME", help="force an observing mode (default: chosen per EB)")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace scripts you edited (your version is kept as NAME.orig)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..generate import GenerateOptions, generate, load_execblocks
+    from ..progress import step
+
+    with step(f"reading {len(args.inputs)} execution block(s)"):
+        ebs = load_execblocks(args.inputs)
+    options = GenerateOptions(
+        out_dir=args.out,
+        calibrator_fluxes=args.calibrator_fluxes,
+        templates=args.templates,
+        mode=args.mode,
+        force=args.force,
+    )
+    result = generate(ebs, options)
+    print("\n".join(result.summary_lines()))
+    return 0

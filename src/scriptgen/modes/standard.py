@@ -1,0 +1,281 @@
+"""The standard ALMA interferometric mode.
+
+Covers what most EBs are: single fields and mosaics, 12 m and 7 m arrays,
+quasar or solar-system flux calibrators, one or several phase calibrators
+and targets. The step order is the QA2 manual-calibration order (import,
+listobs, a-priori flagging, WVR, Tsys, antenna positions, a-priori
+applycal, split of the science windows, initial flagging, flux model,
+bandpass, gains, fluxscale, applycal, split of the calibrated data).
+
+This module only *chooses*: every value comes from
+:mod:`scriptgen.heuristics.calibration`, and each step names the template
+part in ``templates/calibration/steps/`` that presents it.
+"""
+
+from __future__ import annotations
+
+from .. import derive
+from ..heuristics import calibration as cal
+from ..model import ExecBlock, Intent
+from ..naming import CalTables, ms_name
+from .plan import CalibrationPlan, Decision, PlanOptions, Step, frozen_mapping
+from .registry import register
+
+STEPS_DIR = "calibration/steps"
+
+
+def _step(key: str, title: str, *, context=None, notes=(), skipped=None) -> Step:
+    return Step(
+        key=key,
+        title=title,
+        template=f"{STEPS_DIR}/{key}.py.j2",
+        context=frozen_mapping(context),
+        notes=tuple(notes),
+        skipped=skipped,
+    )
+
+
+def _intents_summary(eb: ExecBlock) -> list[str]:
+    lines = []
+    for fld in eb.fields:
+        intents = ", ".join(i for i in fld.intents) or "no intents"
+        same = fld.source_name == fld.name
+        source = "" if same else f" (source {fld.source_name!r})"
+        lines.append(f"  field {fld.field_id}: {fld.name!r}{source}: {intents}")
+    return lines
+
+
+def _header(eb: ExecBlock, options: PlanOptions, refant: cal.RefantChoice) -> tuple[str, ...]:
+    science = derive.science_spws(eb)
+    n12 = sum(1 for a in eb.antennas if abs(a.diameter_m - 12.0) < 0.5)
+    n7 = sum(1 for a in eb.antennas if abs(a.diameter_m - 7.0) < 0.5)
+    arrays = ", ".join(x for x in (n12 and f"{n12} x 12 m", n7 and f"{n7} x 7 m") if x) or "no antennas"
+    band = derive.band(eb)
+    lines = [
+        f"Execution block: {eb.uid!r}" + (f", project {eb.project!r}" if eb.project else ""),
+        f"CASA used at generation: {options.casa_version}" if options.casa_version else "CASA version at generation: unknown",
+        f"Band {band}, {arrays}, {len(eb.scans)} scans" if band else f"{arrays}, {len(eb.scans)} scans",
+        f"Science windows: {cal.ids(science)}; Tsys windows: {cal.ids(derive.tsys_spws(eb)) or 'none'}",
+        "Fields and intents:",
+        *_intents_summary(eb),
+        f"Reference antenna: {refant.refant!r}: {refant.reason}",
+    ]
+    return tuple(lines)
+
+
+@register
+class StandardMode:
+    name = "standard"
+    description = "Single fields and mosaics, 12 m and 7 m, quasar or solar-system flux calibrator"
+    priority = 0
+
+    def matches(self, eb: ExecBlock) -> bool:
+        return bool(derive.science_spws(eb))
+
+    def plan(self, eb: ExecBlock, options: PlanOptions) -> CalibrationPlan:
+        tables = CalTables(ms_name(eb.uid))
+        refant = cal.reference_antenna(eb)
+        science = derive.science_spws(eb)
+        split_ids = cal.split_spw_ids(eb)
+        tsys_spws = derive.tsys_spws(eb) if eb.tsys else ()
+        tsys_map = derive.tsys_map(eb) if tsys_spws else {}
+        wvr = cal.wvr_choice(eb)
+        apriori = cal.apriori_flags(eb)
+        bandpass = cal.bandpass_choice(eb)
+        models = cal.flux_models(eb, options.calibrator_fluxes)
+        fluxscale = cal.fluxscale_choice(eb)
+        transfers = cal.phase_transfers(eb)
+        calibrators = cal.gain_calibrators(eb)
+        decisions: list[Decision] = [Decision("reference antenna", f"{refant.refant}: {refant.reason}")]
+
+        steps: list[Step] = []
+        steps.append(_step("import", "Import of the ASDM", context={"asdm": eb.uid}))
+        steps.append(_step("listobs", "Listobs"))
+
+        online = "online flags from FLAG_CMD" if apriori.online_flags else None
+        steps.append(
+            _step(
+                "apriori_flagging",
+                "A-priori flagging",
+                context={"flags": apriori},
+                notes=apriori.reasons,
+            )
+        )
+        if online is None:
+            decisions.append(Decision("a-priori flags", "; ".join(apriori.reasons) + "; no online flags (FLAG_CMD empty)"))
+        else:
+            decisions.append(Decision("a-priori flags", "; ".join(apriori.reasons)))
+
+        wvr_skip = None if wvr.apply else wvr.reason
+        steps.append(
+            _step(
+                "wvr",
+                "Generation of the WVR cal table",
+                context={"wvr": wvr},
+                notes=(wvr.reason,),
+                skipped=wvr_skip,
+            )
+        )
+        decisions.append(Decision("WVR", ("applied: " if wvr.apply else "skipped: ") + wvr.reason))
+
+        tsys_edges = cal.tsys_edge_flags(eb)
+        tsys_skip = None if tsys_spws else "no Tsys spectra in SYSCAL: the data cannot be Tsys-calibrated"
+        steps.append(
+            _step(
+                "tsys",
+                "Generation of the Tsys cal table",
+                context={"edges": tsys_edges},
+                notes=(tsys_edges.reason,) if tsys_spws else (),
+                skipped=tsys_skip,
+            )
+        )
+        if tsys_spws:
+            decisions.append(
+                Decision(
+                    "Tsys map",
+                    ", ".join(f"{s}->{t}" for s, t in sorted(tsys_map.items()))
+                    + f" (science spw -> Tsys spw); edges flagged: {tsys_edges.spw}",
+                )
+            )
+        else:
+            decisions.append(Decision("Tsys", tsys_skip))
+
+        steps.append(_step("antpos", "Generation of the antenna position cal table"))
+
+        groups = cal.tsys_groups(eb) if tsys_spws else ()
+        apply_apriori = bool(tsys_spws) or wvr.apply
+        steps.append(
+            _step(
+                "apply_apriori",
+                "Application of the WVR, Tsys and antpos cal tables",
+                context={
+                    "groups": groups,
+                    "tsys": bool(tsys_spws),
+                    "wvr": wvr.apply,
+                    "science_spw": cal.ids(science),
+                    "all_fields": cal.ids(cal.calibrated_fields(eb)),
+                },
+                skipped=None if apply_apriori else "neither Tsys nor WVR tables: nothing to apply",
+            )
+        )
+        for group in groups:
+            for reason in group.reasons:
+                decisions.append(Decision("Tsys field", reason))
+
+        steps.append(
+            _step(
+                "split_science",
+                "Split out science SPWs",
+                context={
+                    "spw": cal.ids(science),
+                    "datacolumn": "corrected" if apply_apriori else "data",
+                    "renumbering": ", ".join(f"{s}->{n}" for s, n in sorted(split_ids.items())),
+                },
+            )
+        )
+
+        tdm = cal.tdm_edge_flags(eb)
+        steps.append(
+            _step(
+                "initial_flagging",
+                "Initial flagging",
+                context={"tdm_edges": tdm},
+                notes=("shadowed antennas: one dish blocks another at low elevation", tdm.reason),
+            )
+        )
+
+        steps.append(_step("flux_model", "Putting a model for the flux calibrator(s)", context={"models": models}))
+        for model in models:
+            decisions.append(Decision("flux model", model.reason))
+
+        steps.append(
+            _step(
+                "bandpass",
+                "Bandpass calibration",
+                context={"bandpass": bandpass, "field": str(bandpass.field_id)},
+                notes=(bandpass.reason,),
+            )
+        )
+        decisions.append(Decision("bandpass", f"solint {bandpass.solint!r}; {bandpass.reason}"))
+
+        do_fluxscale = bool(fluxscale.transfer)
+        steps.append(
+            _step(
+                "gains",
+                "Gain calibration",
+                context={"calibrators": cal.ids(calibrators), "fluxscale": do_fluxscale},
+            )
+        )
+        steps.append(
+            _step(
+                "fluxscale",
+                "Flux scale transfer",
+                context={
+                    "reference": cal.ids(fluxscale.reference),
+                    "transfer": cal.ids(fluxscale.transfer),
+                },
+                notes=(fluxscale.reason,),
+                skipped=None if do_fluxscale else fluxscale.reason,
+            )
+        )
+        decisions.append(Decision("fluxscale", fluxscale.reason))
+
+        steps.append(
+            _step(
+                "applycal",
+                "Application of the bandpass and gain cal tables",
+                context={
+                    "calibrators": [str(f) for f in calibrators],
+                    "transfers": [
+                        {"phase": str(t.phase_field_id), "targets": cal.ids(t.target_field_ids), "reason": t.reason}
+                        for t in transfers
+                    ],
+                },
+            )
+        )
+        for t in transfers:
+            decisions.append(Decision("phase transfer", f"targets {cal.ids(t.target_field_ids)}: {t.reason}"))
+        if not transfers:
+            decisions.append(Decision("phase transfer", "no target with a phase calibrator: only calibrators are calibrated"))
+
+        kept = [i.value for i in Intent if i.value in cal.SCIENCE_INTENTS and any(i.value in s.intents for s in eb.scans)]
+        steps.append(
+            _step(
+                "split_calibrated",
+                "Split out corrected column",
+                context={"intent": ",".join(f"*{i}*" for i in kept)},
+            )
+        )
+
+        for n, step in enumerate(steps):
+            if step.skipped:
+                decisions.append(Decision("skipped step", f"{n} ({step.title}): {step.skipped}"))
+
+        spwmap = derive.tsys_spwmap(eb) if tsys_spws else []
+        variables = {
+            "vis": tables.ms,
+            "split_vis": tables.split,
+            "split_cal_vis": tables.split_cal,
+            "listobs_file": tables.listobs,
+            "tsys_table": tables.tsys,
+            "wvr_table": tables.wvr,
+            "antpos_table": tables.antpos,
+            "bandpass_phase_table": tables.bandpass_phase,
+            "bandpass_table": tables.bandpass,
+            "phase_int_table": tables.phase_int,
+            "phase_inf_table": tables.phase_inf,
+            "ampli_inf_table": tables.ampli_inf,
+            "flux_inf_table": tables.flux_inf,
+            "fluxscale_file": tables.fluxscale_results,
+            "refant": refant.refant,
+            "tsys_spwmap": spwmap,
+        }
+        return CalibrationPlan(
+            eb=eb,
+            mode=self.name,
+            tables=tables,
+            steps=tuple(steps),
+            header=_header(eb, options, refant),
+            decisions=tuple(decisions),
+            variables=frozen_mapping(variables),
+        )

@@ -1,0 +1,120 @@
+"""<EB>.ms.scriptForCalibration.py: the calibration script of one EB.
+
+The observing mode (:mod:`scriptgen.modes`) decides the steps and their
+values; this module turns that plan into template context and renders
+``templates/calibration/scriptForCalibration.py.j2``, whose step parts
+present the decisions. Helper functions the script needs at run time are
+copied in from :mod:`.calibration_runtime`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from importlib import metadata
+
+import jinja2
+
+from .. import __version__, naming
+from ..model import ExecBlock
+from ..modes import CalibrationPlan, PlanOptions, select
+from ..render import PySource, render_python
+from . import calibration_runtime
+
+TEMPLATE = "calibration/scriptForCalibration.py.j2"
+
+#: Runtime helpers copied into the script, in this order.
+RUNTIME_FUNCTIONS = (
+    calibration_runtime.announce,
+    calibration_runtime.select_steps,
+    calibration_runtime.remove_outputs,
+    calibration_runtime.solve_now,
+    calibration_runtime.has_flag_version,
+    calibration_runtime.save_flags,
+    calibration_runtime.restore_flags,
+    calibration_runtime.plain_data,
+    calibration_runtime.save_json,
+)
+
+#: casatasks the script imports (explicitly, so it runs under plain python).
+CASATASKS = (
+    "applycal",
+    "bandpass",
+    "casalog",
+    "flagcmd",
+    "flagdata",
+    "flagmanager",
+    "fluxscale",
+    "gaincal",
+    "gencal",
+    "importasdm",
+    "listobs",
+    "setjy",
+    "split",
+    "wvrgcal",
+)
+
+#: Width of the comment lines scriptgen writes (black leaves comments alone).
+COMMENT_WIDTH = 76
+
+
+def casa_version() -> str | None:
+    """The installed casatasks version, without importing CASA (fast, offline)."""
+    try:
+        return f"casatasks {metadata.version('casatasks')}"
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def plan(eb: ExecBlock, options: PlanOptions | None = None, *, mode: str | None = None) -> CalibrationPlan:
+    """The decisions for ``eb``, from the mode that handles it."""
+    options = options or PlanOptions(casa_version=casa_version())
+    return select(eb, mode).plan(eb, options)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+def _wrapped_header(lines: tuple[str, ...]) -> list[str]:
+    out = []
+    for line in lines:
+        indent = len(line) - len(line.lstrip())
+        wrapped = _wrap(line.strip(), COMMENT_WIDTH - indent)
+        out.append(" " * indent + wrapped[0])
+        out.extend(" " * (indent + 4) + more for more in wrapped[1:])
+    return out
+
+
+def runtime_source() -> PySource:
+    return PySource("\n\n".join(inspect.getsource(f) for f in RUNTIME_FUNCTIONS))
+
+
+def render_plan(the_plan: CalibrationPlan, env: jinja2.Environment) -> str:
+    names = {name: PySource(name) for name in the_plan.variables}
+    names.update(
+        {extra: PySource(extra) for extra in ("ampli_inf_table", "flux_inf_table", "split_vis", "vis")}
+    )
+    script_name = naming.calibration_script(the_plan.tables.ms)
+    return render_python(
+        env,
+        TEMPLATE,
+        plan=the_plan,
+        v=names,
+        header=_wrapped_header(the_plan.header),
+        runtime=runtime_source(),
+        version=__version__,
+        script_name=script_name,
+        casatasks=[PySource(n) for n in CASATASKS],
+    )
+
+
+def render(
+    eb: ExecBlock,
+    env: jinja2.Environment,
+    *,
+    options: PlanOptions | None = None,
+    mode: str | None = None,
+) -> str:
+    """The calibration script of ``eb`` as black-formatted Python source."""
+    return render_plan(plan(eb, options, mode=mode), env)
