@@ -25,6 +25,8 @@ __all__ = [
     "ROBUST",
     "SPEED_OF_LIGHT",
     "auto_mask",
+    "beam_from_l80_arcsec",
+    "l80_m",
     "cell_arcsec",
     "choose_deconvolver",
     "estimate_beam_arcsec",
@@ -112,6 +114,24 @@ def pb_width_factor(level: float = PB_LEVEL) -> float:
     return math.sqrt(math.log(1.0 / level) / math.log(2.0))
 
 
+def l80_m(uv_lengths_m: Iterable[float] | np.ndarray) -> float:
+    """80th percentile of the projected baseline lengths (see BEAM_L80_FACTOR)."""
+    lengths = np.asarray(
+        uv_lengths_m if isinstance(uv_lengths_m, np.ndarray) else list(uv_lengths_m), dtype=float
+    )
+    lengths = lengths[np.isfinite(lengths) & (lengths > 0)]
+    if lengths.size == 0:
+        raise ValueError("no baselines to estimate a beam from")
+    return float(np.percentile(lengths, BEAM_PERCENTILE))
+
+
+def beam_from_l80_arcsec(l80: float, freq_hz: float) -> float:
+    """Synthesized beam FWHM (robust 0.5) for a given L80 and frequency."""
+    if l80 <= 0 or freq_hz <= 0:
+        raise ValueError("L80 and frequency must be positive")
+    return BEAM_L80_FACTOR * SPEED_OF_LIGHT / freq_hz / l80 * RAD_TO_ARCSEC
+
+
 def estimate_beam_arcsec(uv_lengths_m: Iterable[float] | np.ndarray, freq_hz: float) -> float:
     """Synthesized beam FWHM for robust 0.5 from the projected baselines.
 
@@ -119,12 +139,7 @@ def estimate_beam_arcsec(uv_lengths_m: Iterable[float] | np.ndarray, freq_hz: fl
     the visibilities (one per row, so long-observed baselines count more, as
     they do in the image); see :data:`BEAM_L80_FACTOR`.
     """
-    lengths = np.asarray(list(uv_lengths_m) if not isinstance(uv_lengths_m, np.ndarray) else uv_lengths_m, dtype=float)
-    lengths = lengths[np.isfinite(lengths) & (lengths > 0)]
-    if lengths.size == 0:
-        raise ValueError("no baselines to estimate a beam from")
-    l80 = float(np.percentile(lengths, BEAM_PERCENTILE))
-    return BEAM_L80_FACTOR * SPEED_OF_LIGHT / freq_hz / l80 * RAD_TO_ARCSEC
+    return beam_from_l80_arcsec(l80_m(uv_lengths_m), freq_hz)
 
 
 def cell_arcsec(beam_arcsec: float) -> float:

@@ -1,0 +1,100 @@
+"""`scriptgen imaging`: write scriptForImaging.py and cont.dat for calibrated data."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+NAME = "imaging"
+HELP = "write scriptForImaging.py (continuum, contsub, cubes, FITS) for a calibrated MS"
+DESCRIPTION = """\
+Read a calibrated MS (typically <EB>.ms.split.cal from scriptForCalibration.py)
+and write an editable imaging script plus the continuum-ranges file it uses:
+
+  scriptForImaging.py  per target a continuum image from the line-free channels
+                       of all windows, continuum subtraction (uvcontsub), a cube
+                       per science window in LSRK, bandpass/phase calibrator
+                       images, primary-beam correction, FITS export of the
+                       corrected image, the primary beam and the mask
+  cont.dat             line-free channel ranges per target and window, found in
+                       the target's averaged spectrum; edit it and pass it back
+                       with --cont-ranges to override the detection
+
+Every parameter is decided from the data and explained in the script's
+comments: cell = beam/5 (beam ~ 0.574 lambda / L80 of the projected
+baselines), image size covering the primary beam to the 0.2 level (FFT-
+friendly), robust 0.5, mtmfs nterms=2 above 10 %% fractional bandwidth, mosaic
+gridder for mosaics, TRACKFIELD for ephemeris targets, auto-masking tuned to
+the array size, and a clean threshold of 3x the expected noise (radiometer
+equation: Tsys, bandwidth, time on source, antennas, dish efficiency).
+
+A split MS carries no SYSCAL table, so the noise estimate needs the Tsys from
+the original EB (--tsys-from, an MS or a scriptgen JSON snapshot) or a value
+(--tsys); without either, a typical Tsys for the band is assumed and the
+script says so.
+
+examples:
+  scriptgen imaging uid___A002_X1_X2.ms.split.cal --out imaging/
+  scriptgen imaging X.ms.split.cal --out . --tsys-from uid___A002_X1_X2.ms
+  scriptgen imaging X.ms.split.cal --out . --rest-freq 230.538GHz --chan-width 2km/s
+  scriptgen imaging X.ms.split.cal --out . --cont-ranges my_cont.dat
+
+Run the script in the folder holding the MS: python scriptForImaging.py.
+Files you edited in --out are kept (the new draft goes beside them as
+<name>.new) unless --force, which saves your version as <name>.orig.
+Exit status 2 with a one-line reason for unusable input.
+"""
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("ms", metavar="CALIBRATED_MS", help="calibrated MeasurementSet (<EB>.ms.split.cal)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder for scriptForImaging.py and cont.dat")
+    parser.add_argument(
+        "--cont-ranges", metavar="FILE",
+        help="continuum ranges (cont.dat format) to use instead of the detected ones",
+    )
+    parser.add_argument(
+        "--rest-freq", default="", metavar="QTY",
+        help="rest frequency of the cubes, e.g. 230.538GHz (default: each window's centre)",
+    )
+    parser.add_argument(
+        "--chan-width", default="", metavar="QTY",
+        help="cube channel width, e.g. 2km/s or 1.5MHz (default: native channels)",
+    )
+    tsys = parser.add_mutually_exclusive_group()
+    tsys.add_argument("--tsys", type=float, metavar="K", help="system temperature for the noise estimate")
+    tsys.add_argument(
+        "--tsys-from", metavar="MS_OR_JSON",
+        help="original EB (MS or snapshot) whose SYSCAL Tsys to use for the noise estimate",
+    )
+    parser.add_argument("--no-calibrators", action="store_true", help="do not image the calibrators")
+    parser.add_argument("--force", action="store_true", help="replace edited files (saving them as .orig)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only what was written")
+
+
+def run(args) -> int:
+    from ..imaging_generate import generate_imaging
+
+    result = generate_imaging(
+        args.ms,
+        args.out,
+        cont_ranges=args.cont_ranges,
+        rest_freq=args.rest_freq,
+        chan_width=args.chan_width,
+        tsys_k=args.tsys,
+        tsys_from=args.tsys_from,
+        with_calibrators=not args.no_calibrators,
+        force=args.force,
+    )
+    if not args.quiet:
+        for line in result.decisions:
+            print(f"  {line}")
+    for line in result.report.lines():
+        print(line)
+    if Path(args.out).resolve() != Path(args.ms).resolve().parent and not args.quiet:
+        print(
+            f"run it next to the MS: cd {Path(args.ms).resolve().parent} && python "
+            f"{Path(args.out).resolve() / 'scriptForImaging.py'}",
+            file=sys.stderr,
+        )
+    return 0

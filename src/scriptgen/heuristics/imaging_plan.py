@@ -1,0 +1,545 @@
+"""The imaging plan: every tclean, uvcontsub and exportfits call, decided.
+
+:func:`plan_imaging` joins the EB's metadata (an :class:`ExecBlock` of the
+calibrated MS), what was measured in its visibilities
+(:class:`ImagingInputs`: uv distances and target spectra, read by
+:mod:`scriptgen.imaging_inputs`) and the user's options into an
+:class:`ImagingPlan` that the template only prints. Each decision carries
+the sentence the script's comments show ("cell 0.66arcsec = beam 3.3"/5,
+beam = 0.574 lambda / L80 with L80 = 107 m").
+
+Pure: no CASA, no I/O; unit-tested on hand-made EBs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import astropy.units as u
+from astropy.coordinates import Angle
+
+from .. import derive, naming
+from ..errors import ScriptgenError
+from ..model import ExecBlock, Role
+from . import imaging as im
+from . import linefree as lf
+from . import sensitivity as sens
+
+__all__ = ["CubeOptions", "ImageSpec", "ImagingInputs", "ImagingPlan", "plan_imaging"]
+
+
+@dataclass(frozen=True)
+class ImagingInputs:
+    """What the imaging plan needs from the visibilities themselves.
+
+    ``spectra``: target source name -> spw id -> amplitude of the
+    vector-averaged visibilities per channel (NaN where all flagged).
+    ``uv_l80_m``: 80th percentile of the projected baseline lengths of the
+    target rows. ``datacolumn``: the column holding calibrated data.
+    """
+
+    ms: str
+    datacolumn: str
+    uv_l80_m: float
+    uv_max_m: float
+    spectra: Mapping[str, Mapping[int, tuple[float, ...]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CubeOptions:
+    """What the user asked of the cubes: rest frequency and channel width.
+
+    Both are CASA quantity strings (``'230.538GHz'``, ``'2km/s'``,
+    ``'1MHz'``) or empty for "native": the window's centre frequency as the
+    velocity reference and the data's own channels.
+    """
+
+    rest_freq: str = ""
+    chan_width: str = ""
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """One tclean call and the products exported from it."""
+
+    kind: str  # 'continuum', 'cube' or 'calibrator'
+    title: str
+    vis: str
+    imagename: str
+    field: str
+    spw: str
+    specmode: str
+    deconvolver: str
+    nterms: int
+    cell: str
+    imsize: tuple[int, int]
+    phasecenter: str
+    gridder: str
+    robust: float
+    threshold: str
+    niter: int
+    mask: im.AutoMask
+    datacolumn: str = "data"
+    outframe: str = ""
+    restfreq: str = ""
+    width: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def suffix(self) -> str:
+        """tclean's extension for the first Taylor term of mtmfs images."""
+        return ".tt0" if self.deconvolver == "mtmfs" else ""
+
+    @property
+    def image(self) -> str:
+        return f"{self.imagename}.image{self.suffix}"
+
+    @property
+    def pbcor(self) -> str:
+        return f"{self.imagename}.image{self.suffix}.pbcor"
+
+    @property
+    def pb(self) -> str:
+        return f"{self.imagename}.pb{self.suffix}"
+
+    @property
+    def mask_image(self) -> str:
+        return f"{self.imagename}.mask"
+
+    @property
+    def fits(self) -> tuple[tuple[str, str], ...]:
+        """(CASA image, FITS file) pairs to export: pbcor image, pb, mask."""
+        return (
+            (self.pbcor, f"{self.imagename}.pbcor.fits"),
+            (self.pb, f"{self.imagename}.pb.fits"),
+            (self.mask_image, f"{self.imagename}.mask.fits"),
+        )
+
+
+@dataclass(frozen=True)
+class ContSub:
+    """The uvcontsub call: which data, and the line-free channels per field/spw."""
+
+    vis: str
+    outputvis: str
+    field: str
+    fitspec: dict
+    fitorder: int
+    datacolumn: str
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImagingPlan:
+    ms: str
+    uid: str
+    continuum: tuple[ImageSpec, ...]
+    contsub: ContSub | None
+    cubes: tuple[ImageSpec, ...]
+    calibrators: tuple[ImageSpec, ...]
+    line_free: Mapping[str, tuple[lf.LineFree, ...]]
+    noise: Mapping[str, sens.NoiseEstimate]
+    header: tuple[str, ...]
+    decisions: tuple[str, ...]
+
+    @property
+    def images(self) -> tuple[ImageSpec, ...]:
+        return self.continuum + self.cubes + self.calibrators
+
+
+#: Iteration cap: the threshold, not niter, should stop clean; this only
+#: bounds the run time if the mask grows onto noise.
+NITER = 100_000
+
+
+def _chan0_and_width(eb: ExecBlock, spw_id: int) -> tuple[float, float]:
+    spw = eb.spw(spw_id)
+    return spw.centre_freq_hz - (spw.nchan - 1) / 2 * spw.chan_width_hz, spw.chan_width_hz
+
+
+def channel_axes(eb: ExecBlock, spw_ids: Sequence[int]) -> dict[int, tuple[float, float]]:
+    """spw -> (frequency of channel 0, channel width), Hz, TOPO."""
+    return {s: _chan0_and_width(eb, s) for s in spw_ids}
+
+
+def _range_freqs(eb: ExecBlock, spw_id: int, a: int, b: int) -> tuple[float, float]:
+    f0, w = _chan0_and_width(eb, spw_id)
+    lo, hi = sorted((f0 + a * w - w / 2, f0 + b * w + w / 2))
+    return lo, hi
+
+
+def _field_selection(ids: Sequence[int]) -> str:
+    return ",".join(str(i) for i in ids)
+
+
+def _spw_selection(windows: Sequence[lf.LineFree]) -> str:
+    parts = []
+    for w in windows:
+        if not w.line_free:
+            continue
+        chans = lf.selection(w.line_free, w.nchan)
+        parts.append(f"{w.spw_id}:{chans}" if chans else str(w.spw_id))
+    return ",".join(parts)
+
+
+def _format_direction(ra_rad: float, dec_rad: float) -> str:
+    ra = Angle(ra_rad, u.rad).wrap_at(360 * u.deg)
+    dec = Angle(dec_rad, u.rad)
+    return "J2000 {} {}".format(
+        ra.to_string(unit=u.hourangle, sep="hms", precision=4, pad=True),
+        dec.to_string(unit=u.deg, sep="dms", precision=3, alwayssign=True, pad=True),
+    )
+
+
+def _geometry(eb: ExecBlock, field_ids: Sequence[int], cell_arcsec: float, pb_arcsec: float):
+    """phasecenter, imsize and gridder for one source, with the reasons."""
+    fields = [eb.field(f) for f in field_ids]
+    ephemeris = any(f.is_ephemeris for f in fields)
+    if len(fields) > 1:
+        centre, offsets = im.mosaic_centre([(f.ra_rad, f.dec_rad) for f in fields])
+        imsize = im.image_size(cell_arcsec, pb_arcsec, offsets)
+        spread = max(math.hypot(*o) for o in offsets)
+        phasecenter = "TRACKFIELD" if ephemeris else _format_direction(*centre)
+        note = (
+            f"mosaic of {len(fields)} pointings (up to {spread:.1f}\" from the centre): "
+            "gridder 'mosaic', image spans the pointings plus the primary beam to the "
+            f"{im.PB_LEVEL} level ({im.pb_width_factor():.2f} x PB FWHM {pb_arcsec:.1f}\")"
+        )
+        return phasecenter, imsize, "mosaic", note
+    imsize = im.image_size(cell_arcsec, pb_arcsec)
+    note = (
+        f"imsize {imsize[0]} covers the primary beam to the {im.PB_LEVEL} level: "
+        f"{im.pb_width_factor():.2f} x PB FWHM {pb_arcsec:.1f}\" (1.13 lambda/D) = "
+        f"{im.pb_width_factor() * pb_arcsec:.1f}\", rounded up to an FFT-friendly size"
+    )
+    return ("TRACKFIELD" if ephemeris else ""), imsize, "standard", note
+
+
+_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z/]+)\s*$")
+
+
+def _quantity(text: str, what: str) -> u.Quantity:
+    match = _QUANTITY.match(text)
+    if not match:
+        raise ScriptgenError(f"{what} {text!r} is not a quantity like '230.538GHz' or '2km/s'")
+    try:
+        return float(match.group(1)) * u.Unit(match.group(2))
+    except ValueError:
+        raise ScriptgenError(f"{what} {text!r}: unknown unit {match.group(2)!r}") from None
+
+
+def _parse_width_hz(width: str, ref_hz: float) -> float | None:
+    """A channel-width quantity in Hz (velocity widths via dnu = nu dv / c)."""
+    if not width:
+        return None
+    q = _quantity(width, "channel width")
+    if q.unit.is_equivalent(u.Hz):
+        return abs(float(q.to(u.Hz).value))
+    return abs(float(q.to(u.m / u.s).value)) / im.SPEED_OF_LIGHT * ref_hz
+
+
+def check_quantity(value: str, units: Sequence[u.UnitBase], what: str) -> str:
+    """Normalise a user quantity ('230.538 GHz' -> '230.538GHz'), refusing nonsense early."""
+    if not value:
+        return ""
+    q = _quantity(value, what)
+    if not any(q.unit.is_equivalent(unit) for unit in units) or q.value <= 0:
+        kinds = " or ".join(str(unit.physical_type) for unit in units)
+        raise ScriptgenError(f"{what} {value!r} must be a positive {kinds}")
+    return value.replace(" ", "")
+
+
+def plan_imaging(
+    eb: ExecBlock,
+    inputs: ImagingInputs,
+    *,
+    cube: CubeOptions = CubeOptions(),
+    cont_ranges: Mapping[str, Mapping[int, lf.LineFree]] | None = None,
+    tsys_k: float | Mapping[int, float] | None = None,
+    tsys_note: str = "",
+    with_calibrators: bool = True,
+) -> ImagingPlan:
+    """Decide every image of ``eb``'s calibrated MS (see module docstring).
+
+    ``cont_ranges`` (from a user's file) replaces the detected line-free
+    channels for the sources and windows it names. ``tsys_k`` replaces
+    SYSCAL Tsys (a split MS has none); ``tsys_note`` says where it came from.
+    """
+    science = derive.science_spws(eb)
+    if not science:
+        raise ScriptgenError(f"{inputs.ms} has no science windows to image")
+    targets = derive.target_fields(eb)
+    if not targets:
+        raise ScriptgenError(f"{inputs.ms} has no OBSERVE_TARGET fields to image")
+    n_ant = len(eb.antennas)
+    dish = sens.dish_diameter_m(eb)
+    decisions: list[str] = []
+    header = [
+        f"MS {inputs.ms}: {n_ant} antennas of {dish:g} m, science spws {list(science)}, "
+        f"calibrated data in the {inputs.datacolumn.upper()} column",
+        f"projected baselines: 80th percentile L80 = {inputs.uv_l80_m:.1f} m, "
+        f"longest {inputs.uv_max_m:.1f} m",
+    ]
+    if tsys_note:
+        header.append(tsys_note)
+
+    # Group target fields by source: a mosaic is one image.
+    sources: dict[str, list[int]] = {}
+    for fid in targets:
+        sources.setdefault(eb.field(fid).source_name, []).append(fid)
+
+    line_free: dict[str, tuple[lf.LineFree, ...]] = {}
+    for name in sources:
+        user = (cont_ranges or {}).get(name, {})
+        spectra = inputs.spectra.get(name, {})
+        windows = []
+        for spw_id in science:
+            if spw_id in user:
+                windows.append(user[spw_id])
+            elif spw_id in spectra:
+                windows.append(lf.line_free(spw_id, spectra[spw_id]))
+            else:
+                nchan = eb.spw(spw_id).nchan
+                windows.append(lf.LineFree(spw_id, nchan, ((0, nchan - 1),), (), 0.0, "no spectrum"))
+        line_free[name] = tuple(windows)
+        for w in windows:
+            if w.lines:
+                decisions.append(
+                    f"{name} spw {w.spw_id}: line (or flagged) channels {lf.selection(w.lines)} "
+                    f"excluded from the continuum ({w.source})"
+                )
+            if not w.line_free:
+                decisions.append(f"{name} spw {w.spw_id}: no line-free channels; left out of the continuum")
+
+    mask_cont = im.auto_mask(n_ant, dish, inputs.uv_l80_m, cube=False)
+    mask_cube = im.auto_mask(n_ant, dish, inputs.uv_l80_m, cube=True)
+    beam_note = (
+        f"beam ~ {im.BEAM_L80_FACTOR} lambda / L80 (ALMA Technical Handbook, robust 0.5), "
+        f"L80 = {inputs.uv_l80_m:.1f} m"
+    )
+    noise: dict[str, sens.NoiseEstimate] = {}
+    continuum: list[ImageSpec] = []
+    cubes: list[ImageSpec] = []
+    fitspec: dict[str, dict[str, dict]] = {}
+    contsub_vis = naming.contsub_ms(inputs.ms)
+
+    for name, fids in sources.items():
+        windows = line_free[name]
+        usable = [w for w in windows if w.line_free]
+        field_sel = _field_selection(fids)
+        if usable:
+            ranges = [_range_freqs(eb, w.spw_id, a, b) for w in usable for a, b in w.line_free]
+            lows = [eb.spw(w.spw_id).min_freq_hz for w in usable]
+            highs = [eb.spw(w.spw_id).max_freq_hz for w in usable]
+            centre_hz = (min(lows) + max(highs)) / 2
+            frac = im.fractional_bandwidth(ranges)
+            deconv, nterms = im.choose_deconvolver(frac)
+            beam = im.beam_from_l80_arcsec(inputs.uv_l80_m, centre_hz)
+            cell = im.cell_arcsec(beam)
+            pb = im.pb_fwhm_arcsec(min(lows), dish)
+            phasecenter, imsize, gridder, geo_note = _geometry(eb, fids, cell, pb)
+            bws = {w.spw_id: w.n_line_free * abs(eb.spw(w.spw_id).chan_width_hz) for w in usable}
+            est = sens.expected_noise(eb, bws, field_ids=fids, tsys_k=tsys_k)
+            noise[f"{name} continuum"] = est
+            thr = im.threshold_jy(est.sigma_jy)
+            notes = (
+                f"cell {im.quantity(cell, 'arcsec', 3)} = beam/{im.CELLS_PER_BEAM} with beam "
+                f"{beam:.3f}\" at {centre_hz / 1e9:.3f} GHz; {beam_note}",
+                geo_note,
+                f"fractional bandwidth {frac:.3f}: "
+                + (
+                    f"mtmfs with nterms=2 (above {im.MTMFS_FRACTIONAL_BANDWIDTH:.0%}, a spectral slope matters)"
+                    if deconv == "mtmfs"
+                    else f"single-term mfs (at most {im.MTMFS_FRACTIONAL_BANDWIDTH:.0%})"
+                ),
+                f"expected noise (natural weighting, {est.bandwidth_hz / 1e6:.1f} MHz line-free): "
+                + est.describe(),
+                f"threshold {im.quantity(thr, 'Jy', 3)} = {im.THRESHOLD_NSIGMA:g} x {im.ROBUST_NOISE_FACTOR} "
+                f"(robust {im.ROBUST} vs natural) x {est.sigma_jy * 1e3:.4g} mJy",
+                f"auto-multithresh: {mask_cont.reason}",
+            )
+            continuum.append(
+                ImageSpec(
+                    kind="continuum",
+                    title=f"{name!r} continuum",
+                    vis=inputs.ms,
+                    imagename=naming.continuum_image(name),
+                    field=field_sel,
+                    spw=_spw_selection(usable),
+                    specmode="mfs",
+                    deconvolver=deconv,
+                    nterms=nterms,
+                    cell=im.quantity(cell, "arcsec", 3),
+                    imsize=tuple(imsize),
+                    phasecenter=phasecenter,
+                    gridder=gridder,
+                    robust=im.ROBUST,
+                    threshold=im.quantity(thr, "Jy", 3),
+                    niter=NITER,
+                    mask=mask_cont,
+                    datacolumn=inputs.datacolumn,
+                    notes=notes,
+                )
+            )
+            decisions.append(
+                f"{name} continuum: cell {im.quantity(cell, 'arcsec', 3)}, imsize {imsize}, {deconv}"
+                f"{' nterms=2' if nterms == 2 else ''}, gridder {gridder}, threshold "
+                f"{im.quantity(thr, 'Jy', 3)} (expected noise {est.sigma_jy * 1e3:.3g} mJy)"
+            )
+        # Continuum subtraction: fit the line-free channels of every window.
+        per_spw = {}
+        for w in windows:
+            if w.line_free:
+                per_spw[str(w.spw_id)] = {"chan": lf.selection(w.line_free, w.nchan), "fitorder": 1}
+        if per_spw:
+            fitspec[field_sel] = per_spw
+
+        # Cubes, one per science window, from the continuum-subtracted data.
+        for w in windows:
+            spw = eb.spw(w.spw_id)
+            ref_hz = spw.centre_freq_hz
+            rest = cube.rest_freq or im.quantity(ref_hz / 1e9, "GHz", 9)
+            width_hz = _parse_width_hz(cube.chan_width, ref_hz) or abs(spw.chan_width_hz)
+            beam = im.beam_from_l80_arcsec(inputs.uv_l80_m, ref_hz)
+            cell = im.cell_arcsec(beam)
+            pb = im.pb_fwhm_arcsec(spw.min_freq_hz, dish)
+            phasecenter, imsize, gridder, geo_note = _geometry(eb, fids, cell, pb)
+            est = sens.expected_noise(eb, width_hz, field_ids=fids, spw_ids=(w.spw_id,), tsys_k=tsys_k)
+            noise[f"{name} spw {w.spw_id} channel"] = est
+            thr = im.threshold_jy(est.sigma_jy)
+            vis = contsub_vis if w.line_free else inputs.ms
+            notes = (
+                "cube in LSRK (ALMA does not Doppler-track: the data are TOPO), rest frequency "
+                + (f"{rest} as requested" if cube.rest_freq else f"{rest} (window centre; none requested)")
+                + ", channel width "
+                + (f"{cube.chan_width} as requested" if cube.chan_width else "native"),
+                f"cell {im.quantity(cell, 'arcsec', 3)} = beam/{im.CELLS_PER_BEAM}, beam {beam:.3f}\" "
+                f"at {ref_hz / 1e9:.3f} GHz; {geo_note}",
+                "expected noise per channel: " + est.describe(),
+                f"threshold {im.quantity(thr, 'Jy', 3)} = {im.THRESHOLD_NSIGMA:g} x {im.ROBUST_NOISE_FACTOR} x "
+                f"{est.sigma_jy * 1e3:.4g} mJy; auto-multithresh: {mask_cube.reason}",
+            )
+            if not w.line_free:
+                notes += ("no line-free channels in this window: imaged without continuum subtraction",)
+            cubes.append(
+                ImageSpec(
+                    kind="cube",
+                    title=f"{name!r} spw {w.spw_id} cube",
+                    vis=vis,
+                    imagename=naming.cube_image(name, w.spw_id),
+                    field=name if w.line_free else field_sel,
+                    spw=str(w.spw_id),
+                    specmode="cube",
+                    deconvolver="hogbom",
+                    nterms=1,
+                    cell=im.quantity(cell, "arcsec", 3),
+                    imsize=tuple(imsize),
+                    phasecenter=phasecenter,
+                    gridder=gridder,
+                    robust=im.ROBUST,
+                    threshold=im.quantity(thr, "Jy", 3),
+                    niter=NITER,
+                    mask=mask_cube,
+                    datacolumn="data" if w.line_free else inputs.datacolumn,
+                    outframe="LSRK",
+                    restfreq=rest,
+                    width=cube.chan_width,
+                    notes=notes,
+                )
+            )
+
+    contsub = None
+    if fitspec:
+        contsub = ContSub(
+            vis=inputs.ms,
+            outputvis=contsub_vis,
+            field=",".join(fitspec),
+            fitspec=fitspec,
+            fitorder=1,
+            datacolumn=inputs.datacolumn,
+            notes=(
+                "uvcontsub (CASA >= 6.5; the old task is uvcontsub_old) fits a first-order "
+                "polynomial to the line-free channels of each window (cont.dat) and subtracts it",
+                "the output keeps only the target fields, so the cubes select them by name",
+            ),
+        )
+
+    calibrators: list[ImageSpec] = []
+    if with_calibrators:
+        roles = derive.calibrator_roles(eb)
+        seen: set[int] = set()
+        for role in (Role.BANDPASS, Role.PHASE):
+            for fid in roles.get(role, ()):
+                if fid in seen or fid in targets:
+                    continue
+                seen.add(fid)
+                calibrators.append(
+                    _calibrator_image(eb, inputs, fid, role.value, science, dish, n_ant, tsys_k, mask_cont)
+                )
+
+    return ImagingPlan(
+        ms=inputs.ms,
+        uid=eb.uid,
+        continuum=tuple(continuum),
+        contsub=contsub,
+        cubes=tuple(cubes),
+        calibrators=tuple(calibrators),
+        line_free=line_free,
+        noise=noise,
+        header=tuple(header),
+        decisions=tuple(decisions),
+    )
+
+
+def _calibrator_image(
+    eb: ExecBlock,
+    inputs: ImagingInputs,
+    fid: int,
+    role: str,
+    science: Sequence[int],
+    dish: float,
+    n_ant: int,
+    tsys_k,
+    mask: im.AutoMask,
+) -> ImageSpec:
+    fld = eb.field(fid)
+    lows = [eb.spw(s).min_freq_hz for s in science]
+    highs = [eb.spw(s).max_freq_hz for s in science]
+    centre_hz = (min(lows) + max(highs)) / 2
+    frac = im.fractional_bandwidth([(eb.spw(s).min_freq_hz, eb.spw(s).max_freq_hz) for s in science])
+    deconv, nterms = im.choose_deconvolver(frac)
+    beam = im.beam_from_l80_arcsec(inputs.uv_l80_m, centre_hz)
+    cell = im.cell_arcsec(beam)
+    pb = im.pb_fwhm_arcsec(min(lows), dish)
+    phasecenter, imsize, gridder, geo_note = _geometry(eb, (fid,), cell, pb)
+    bws = {s: eb.spw(s).bandwidth_hz for s in science}
+    est = sens.expected_noise(eb, bws, field_ids=(fid,), tsys_k=tsys_k)
+    thr = im.threshold_jy(est.sigma_jy)
+    return ImageSpec(
+        kind="calibrator",
+        title=f"{role} calibrator {fld.name!r}",
+        vis=inputs.ms,
+        imagename=naming.calibrator_image(fld.name, role),
+        field=str(fid),
+        spw=",".join(str(s) for s in science),
+        specmode="mfs",
+        deconvolver=deconv,
+        nterms=nterms,
+        cell=im.quantity(cell, "arcsec", 3),
+        imsize=tuple(imsize),
+        phasecenter=phasecenter,
+        gridder=gridder,
+        robust=im.ROBUST,
+        threshold=im.quantity(thr, "Jy", 3),
+        niter=NITER,
+        mask=mask,
+        datacolumn=inputs.datacolumn,
+        notes=(
+            "all channels of every window (calibrators have no lines); a point source at the "
+            "centre with flat residuals shows the calibration worked",
+            "expected noise: " + est.describe(),
+        ),
+    )

@@ -1,0 +1,147 @@
+"""From a calibrated MS to scriptForImaging.py and cont.dat on disk.
+
+The orchestration behind ``scriptgen imaging`` (and usable from Python and
+tests): inspect the MS, find a Tsys for the noise estimate, measure uv
+coverage and target spectra, plan, render, write without losing edits.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import astropy.units as u
+
+from . import derive, naming, snapshot
+from .errors import ScriptgenError
+from .heuristics import linefree as lf
+from .heuristics import sensitivity as sens
+from .heuristics.imaging_plan import CubeOptions, ImagingPlan, channel_axes, check_quantity, plan_imaging
+from .model import ExecBlock
+from .render import WriteReport, make_environment, write_outputs
+
+
+@dataclass(frozen=True)
+class ImagingResult:
+    plan: ImagingPlan
+    script: str
+    cont_ranges: str
+    report: WriteReport
+    decisions: tuple[str, ...]
+    seconds: float
+
+
+def tsys_from_other(eb: ExecBlock, original: ExecBlock) -> dict[int, float]:
+    """Science spw of ``eb`` -> SYSCAL Tsys of the matching window of ``original``.
+
+    A split renumbers windows, so they are matched by frequency: the
+    original science window whose centre is nearest (and within half a
+    bandwidth) gives its Tsys, itself mapped through the original's Tsys map.
+    """
+    found = sens.science_tsys_k(original, derive.science_spws(original))
+    out = {}
+    for spw_id in derive.science_spws(eb):
+        mine = eb.spw(spw_id)
+        best = None
+        for other_id, tsys in found.items():
+            other = original.spw(other_id)
+            distance = abs(other.centre_freq_hz - mine.centre_freq_hz)
+            if distance <= max(mine.bandwidth_hz, other.bandwidth_hz) / 2 and (
+                best is None or distance < best[0]
+            ):
+                best = (distance, tsys)
+        if best is not None:
+            out[spw_id] = best[1]
+    return out
+
+
+def _load_eb(path: str | Path) -> ExecBlock:
+    if snapshot.is_snapshot_path(path):
+        return snapshot.load(path)
+    from .inspect import inspect_ms
+
+    return inspect_ms(path)
+
+
+def resolve_tsys(
+    eb: ExecBlock, tsys_k: float | None, tsys_from: str | None
+) -> tuple[float | dict[int, float] | None, str]:
+    """The Tsys to predict noise with, and a sentence saying where it came from."""
+    if tsys_k is not None:
+        if tsys_k <= 0:
+            raise ScriptgenError(f"--tsys must be positive, got {tsys_k}")
+        return float(tsys_k), f"Tsys {tsys_k:g} K given on the command line"
+    if tsys_from:
+        original = _load_eb(tsys_from)
+        mapped = tsys_from_other(eb, original)
+        if not mapped:
+            raise ScriptgenError(f"{tsys_from} has no SYSCAL Tsys for the windows of {eb.ms_path}")
+        return mapped, f"Tsys: SYSCAL medians of {Path(tsys_from).name} matched by frequency"
+    if sens.science_tsys_k(eb, derive.science_spws(eb)):
+        return None, "Tsys: SYSCAL medians of this MS"
+    band = derive.band(eb)
+    typical = sens.TYPICAL_TSYS_K.get(band or 0)
+    if typical is None:
+        raise ScriptgenError(f"{eb.ms_path} has no SYSCAL Tsys and no known band: pass --tsys or --tsys-from")
+    return typical, (
+        f"ASSUMED Tsys {typical:g} K (typical for band {band}): this MS has no SYSCAL; "
+        "rerun with --tsys-from <original EB> for a measured value"
+    )
+
+
+def generate_imaging(
+    ms: str | Path,
+    out_dir: str | Path,
+    *,
+    cont_ranges: str | Path | None = None,
+    rest_freq: str = "",
+    chan_width: str = "",
+    tsys_k: float | None = None,
+    tsys_from: str | None = None,
+    with_calibrators: bool = True,
+    force: bool = False,
+) -> ImagingResult:
+    start = time.perf_counter()
+    from .inspect import inspect_ms
+    from .imaging_inputs import read_imaging_inputs
+
+    ms = Path(ms)
+    cube = CubeOptions(
+        rest_freq=check_quantity(rest_freq, (u.Hz,), "--rest-freq"),
+        chan_width=check_quantity(chan_width, (u.Hz, u.m / u.s), "--chan-width"),
+    )
+    eb = inspect_ms(ms)
+    tsys, tsys_note = resolve_tsys(eb, tsys_k, tsys_from)
+    science = derive.science_spws(eb)
+    sources: dict[str, tuple[int, ...]] = {}
+    for fid in derive.target_fields(eb):
+        name = eb.field(fid).source_name
+        sources[name] = sources.get(name, ()) + (fid,)
+    if not sources:
+        raise ScriptgenError(f"{ms} has no OBSERVE_TARGET fields to image")
+    user = None
+    if cont_ranges:
+        path = Path(cont_ranges)
+        if not path.is_file():
+            raise ScriptgenError(f"continuum ranges file {path} does not exist")
+        user = lf.parse_cont_ranges(path.read_text(), nchan={s: eb.spw(s).nchan for s in science})
+        unknown = sorted(set(user) - set(sources))
+        if unknown:
+            raise ScriptgenError(f"{path} names sources not observed as targets: {unknown}")
+    inputs = read_imaging_inputs(ms, eb, sources, science)
+    plan = plan_imaging(
+        eb, inputs, cube=cube, cont_ranges=user, tsys_k=tsys, tsys_note=tsys_note,
+        with_calibrators=with_calibrators,
+    )
+    from .scripts import imaging as imaging_script
+
+    script = imaging_script.render(plan, make_environment())
+    text = lf.format_cont_ranges(
+        plan.line_free,
+        channel_axes(eb, science),
+        header=[f"scriptgen continuum ranges for {ms.name}"],
+    )
+    report = write_outputs(out_dir, {naming.IMAGING_SCRIPT: script, naming.CONT_RANGES: text}, force=force)
+    decisions = (tsys_note,) + plan.decisions
+    return ImagingResult(plan, script, text, report, decisions, time.perf_counter() - start)

@@ -1,0 +1,151 @@
+"""scriptForImaging.py: continuum, continuum subtraction, cubes, calibrators, FITS.
+
+The decisions are in :func:`scriptgen.heuristics.imaging_plan.plan_imaging`;
+this module turns an :class:`ImagingPlan` into template context (tclean
+keyword lists in a fixed order, step titles) and renders it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+
+from .. import __version__, naming
+from ..heuristics.imaging_plan import ImageSpec, ImagingPlan
+from ..render import PySource, render_python
+
+TEMPLATE = "imaging/scriptForImaging.py.j2"
+
+#: Every CASA task the script calls, imported explicitly.
+CASATASKS = ("exportfits", "tclean", "uvcontsub")
+
+
+def tclean_kwargs(image: ImageSpec) -> list[tuple[PySource, Any]]:
+    """tclean's keyword arguments for one image, in a fixed, readable order."""
+    kw: list[tuple[str, Any]] = [
+        ("vis", image.vis),
+        ("imagename", image.imagename),
+        ("field", image.field),
+        ("spw", image.spw),
+        ("datacolumn", image.datacolumn),
+        ("specmode", image.specmode),
+    ]
+    if image.specmode == "cube":
+        kw += [
+            ("outframe", image.outframe),
+            ("veltype", "radio"),
+            ("restfreq", image.restfreq),
+            ("width", image.width),
+            ("nchan", -1),
+            # One beam for the whole cube: FITS readers and moment maps expect it.
+            ("restoringbeam", "common"),
+        ]
+    kw += [("deconvolver", image.deconvolver)]
+    if image.nterms > 1:
+        kw += [("nterms", image.nterms)]
+    kw += [
+        ("gridder", image.gridder),
+        ("imsize", list(image.imsize)),
+        ("cell", image.cell),
+    ]
+    if image.phasecenter:
+        kw += [("phasecenter", image.phasecenter)]
+    kw += [
+        ("weighting", "briggs"),
+        ("robust", image.robust),
+        ("niter", image.niter),
+        ("threshold", image.threshold),
+        ("usemask", "auto-multithresh"),
+        ("sidelobethreshold", image.mask.sidelobethreshold),
+        ("noisethreshold", image.mask.noisethreshold),
+        ("lownoisethreshold", image.mask.lownoisethreshold),
+        ("minbeamfrac", image.mask.minbeamfrac),
+        ("negativethreshold", image.mask.negativethreshold),
+        ("pblimit", 0.2),
+        ("pbcor", True),
+        ("interactive", False),
+    ]
+    return [(PySource(k), v) for k, v in kw]
+
+
+def _image_view(image: ImageSpec) -> dict[str, Any]:
+    return {
+        "title": image.title,
+        "notes": image.notes,
+        "imagename": image.imagename,
+        "kwargs": tclean_kwargs(image),
+    }
+
+
+def _steps(plan: ImagingPlan) -> list[dict[str, Any]]:
+    steps = []
+    if plan.continuum:
+        steps.append(
+            {
+                "title": "Continuum images of the targets",
+                "part": "imaging/steps/continuum.py.j2",
+                "notes": (
+                    "Line-free channels of every window (cont.dat), Briggs robust 0.5, auto-masking, "
+                    "primary-beam corrected (.pbcor) as well as flat-noise images.",
+                ),
+            }
+        )
+    if plan.contsub is not None:
+        steps.append(
+            {
+                "title": "Continuum subtraction",
+                "part": "imaging/steps/contsub.py.j2",
+                "notes": ("The cubes are made from the continuum-subtracted targets.",),
+            }
+        )
+    if plan.cubes:
+        steps.append(
+            {
+                "title": "Line cubes (LSRK)",
+                "part": "imaging/steps/cubes.py.j2",
+                "notes": ("One cube per science window and target.",),
+            }
+        )
+    if plan.calibrators:
+        steps.append(
+            {
+                "title": "Calibrator images (QA)",
+                "part": "imaging/steps/calibrators.py.j2",
+                "notes": ("Bandpass and phase calibrators, for a look at the calibration quality.",),
+            }
+        )
+    steps.append(
+        {
+            "title": "Export to FITS (pbcor image, primary beam, mask)",
+            "part": "imaging/steps/export.py.j2",
+            "notes": (),
+        }
+    )
+    return steps
+
+
+def exports(plan: ImagingPlan) -> list[tuple[str, str]]:
+    """(CASA image, FITS file) pairs the export step writes."""
+    return [pair for image in plan.images for pair in image.fits]
+
+
+def render(plan: ImagingPlan, env: jinja2.Environment, *, script_name: str = naming.IMAGING_SCRIPT) -> str:
+    steps = _steps(plan)
+    return render_python(
+        env,
+        TEMPLATE,
+        plan=plan,
+        steps=steps,
+        step_titles={i: s["title"] for i, s in enumerate(steps)},
+        header=plan.header,
+        version=__version__,
+        script_name=script_name,
+        casatasks=[PySource(t) for t in CASATASKS],
+        vis=plan.ms,
+        contsub_vis=naming.contsub_ms(plan.ms),
+        exports=exports(plan),
+        views={"continuum": [_image_view(i) for i in plan.continuum],
+               "cubes": [_image_view(i) for i in plan.cubes],
+               "calibrators": [_image_view(i) for i in plan.calibrators]},
+    )
