@@ -18,7 +18,7 @@ from .. import __version__
 from ..errors import ScriptgenError
 
 #: Command modules, in the order an analyst meets them.
-COMMANDS = ("demo", "inspect", "simulate", "generate", "imaging", "qa2")
+COMMANDS = ("demo", "inspect", "simulate", "generate", "imaging", "qa2", "qaplots", "package")
 
 DESCRIPTION = """\
 Inspect ALMA execution blocks (CASA MeasurementSets) and write editable CASA
