@@ -33,3 +33,101 @@ def copy_ms(tmp_path):
         return dest
 
     return _copy
+
+
+# --- Synthetic execution blocks (scriptgen.synthetic) -----------------------
+#
+# Each fixture builds its EB once per session (10-40 s each on a shared
+# 2-core machine) and returns its Truth; ``truth.ms_path`` is the MS. Treat
+# these MSs as read-only: copy them with ``copy_ms`` before running anything
+# that writes (flagdata, applycal, a generated script).
+
+
+def _build(tmp_path_factory, folder: str, name: str, config):
+    from scriptgen.synthetic import build_execblock
+
+    out = tmp_path_factory.mktemp(folder) / f"{name}.ms"
+    return build_execblock(out, config)
+
+
+@pytest.fixture(scope="session")
+def standard_eb(tmp_path_factory):
+    """Band 3, 10 x 12 m, quasar flux calibrator, single-field target,
+    corrupted (Tsys, gains, bandpass, noise), Tsys on the science windows."""
+    from scriptgen.synthetic import SyntheticConfig
+
+    cfg = SyntheticConfig(uid="uid___A002_Xsyn_X1", seed=1, note="standard_eb fixture")
+    return _build(tmp_path_factory, "standard_eb", cfg.uid, cfg)
+
+
+@pytest.fixture(scope="session")
+def tdm_fdm_eb(tmp_path_factory):
+    """Tsys measured in TDM windows (spws 1-8 with CH_AVG), science in FDM
+    windows (spws 9-16) inside them; ``truth.tsys_map`` maps each FDM
+    window to the TDM window of its baseband."""
+    from scriptgen.synthetic import SyntheticConfig
+
+    cfg = SyntheticConfig(uid="uid___A002_Xsyn_X2", seed=2, tdm_tsys=True, note="tdm_fdm_eb fixture")
+    return _build(tmp_path_factory, "tdm_fdm_eb", cfg.uid, cfg)
+
+
+@pytest.fixture(scope="session")
+def goal_ebs(tmp_path_factory):
+    """Two EBs of one science goal (same sources and setup), observed a day
+    apart; the second's flux calibrator visibilities are 10 % too bright
+    (``flux_cal_scale_error=1.10``), so its fluxscale comes out 10 % low
+    until flux equalisation fixes it."""
+    from scriptgen.synthetic import SyntheticConfig
+
+    first = SyntheticConfig(
+        uid="uid___A002_Xsyn_X10", seed=10, start="2024-03-15T03:00:00", note="goal_ebs fixture (1/2)"
+    )
+    one = _build(tmp_path_factory, "goal_ebs", first.uid, first)
+    second = SyntheticConfig(
+        uid="uid___A002_Xsyn_X11",
+        seed=11,
+        start="2024-03-16T02:56:00",
+        flux_cal_scale_error=1.10,
+        # Same sources at the same positions as the first EB.
+        ra_deg=one.target_fields[0].source_ra_deg,
+        note="goal_ebs fixture (2/2)",
+    )
+    return one, _build(tmp_path_factory, "goal_ebs", second.uid, second)
+
+
+@pytest.fixture(scope="session")
+def imaging_eb(tmp_path_factory):
+    """Calibrated-looking (uncorrupted: sky + thermal noise, no Tsys
+    scaling) band 3 EB whose 0.25 Jy continuum target carries a Gaussian
+    line (LSRK 102.8 GHz, FWHM 60 MHz, peak 0.5 Jy) in spw 5; 128-channel
+    windows so the line spans several channels."""
+    from scriptgen.synthetic import LineSpec, SyntheticConfig
+
+    cfg = SyntheticConfig(
+        uid="uid___A002_Xsyn_X3",
+        seed=3,
+        nchan=128,
+        corrupt=False,
+        line=LineSpec(centre_ghz=102.8, fwhm_mhz=60.0, peak_jy=0.5),
+        note="imaging_eb fixture",
+    )
+    return _build(tmp_path_factory, "imaging_eb", cfg.uid, cfg)
+
+
+@pytest.fixture(scope="session")
+def mosaic_7m_eb(tmp_path_factory):
+    """Band 6, 10 x 7 m (ACA: no WVR radiometers), a 3-pointing target
+    mosaic (three fields, one source name), Ceres as flux calibrator
+    (Butler-JPL-Horizons 2012 model), corrupted."""
+    from scriptgen.synthetic import SyntheticConfig
+
+    cfg = SyntheticConfig(
+        uid="uid___A002_Xsyn_X4",
+        seed=4,
+        band=6,
+        array="7m",
+        mosaic_pointings=3,
+        flux_calibrator="Ceres",
+        note="mosaic_7m_eb fixture",
+    )
+    return _build(tmp_path_factory, "mosaic_7m_eb", cfg.uid, cfg)

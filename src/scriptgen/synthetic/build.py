@@ -1,0 +1,241 @@
+"""Build a synthetic EB: plan, simulate, model, corrupt, fix up, record.
+
+:func:`build_execblock` is the one entry point; each stage lives in its own
+module and this one only sequences them and writes the truth.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import casa_env
+from ..errors import ScriptgenError
+from ..progress import step
+from . import corrupt, sky, tables
+from .atmosphere import radiometer_sigma_jy, tsys_model
+from .config import SyntheticConfig
+from .layout import BAND_TUNINGS, Layout, plan
+from .observe import Sky, antennas, run_simulator, sky_for
+from .truth import (
+    SCHEMA_VERSION,
+    AntennaTruth,
+    FieldTruth,
+    LineTruth,
+    ScanTruth,
+    SpwTruth,
+    Truth,
+    truth_path,
+)
+
+
+def injected_table_path(ms: Path, kind: str) -> Path:
+    """Where a corruption table applied to ``ms`` is kept (beside it)."""
+    return ms.with_name(f"{ms.name}.injected_{kind}.tbl")
+
+
+def build_execblock(ms: str | Path, config: SyntheticConfig | None = None, *, progress: bool = False, overwrite: bool = False) -> Truth:
+    """Write a synthetic ALMA-like EB at ``ms`` and its truth beside it.
+
+    Returns the :class:`Truth` also saved as ``<ms>.truth.json``. Refuses to
+    replace an existing path unless ``overwrite``. The build happens in a
+    scratch folder next to ``ms`` and is moved into place at the end, so an
+    interrupted build never leaves a half-made MS under the final name.
+    """
+    cfg = config or SyntheticConfig()
+    ms = Path(ms).absolute()
+    if ms.exists() and not overwrite:
+        raise ScriptgenError(f"{ms} already exists (use --force / overwrite=True to replace it)")
+    if not ms.parent.is_dir():
+        raise ScriptgenError(f"folder {ms.parent} does not exist")
+    layout = plan(cfg)
+    quiet = not progress
+    began = time.perf_counter()
+    work = ms.with_name(ms.name + ".building")
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        truth = _build(work, ms, cfg, layout, quiet)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    truth = _with_build_time(truth, time.perf_counter() - began)
+    truth.save(truth_path(ms))
+    return truth
+
+
+def _with_build_time(truth: Truth, seconds: float) -> Truth:
+    from dataclasses import replace
+
+    return replace(truth, build_seconds=round(seconds, 2))
+
+
+def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bool) -> Truth:
+    rng = np.random.default_rng(cfg.seed)
+    ants = antennas(cfg)
+    n_ant = len(ants)
+    with step(f"simulating {n_ant} antennas, {len(layout.spws)} windows, {len(layout.scans)} scans", quiet=quiet):
+        where = sky_for(cfg, layout)
+        run_simulator(work, cfg, layout, ants, where)
+        dd = tables.data_description_map(work)
+        tables.name_fields(work, layout)
+        tables.renumber_scans(work, layout, where.start_mjd_s)
+    directions = {f.field_id: _radians(where.direction_deg(f.dra_deg, f.ddec_deg)) for f in layout.fields}
+    source = _radians((where.centre_ra_deg, where.centre_dec_deg))
+    line_topo_hz = _line_topo_hz(cfg, where, layout) if cfg.line else None
+    tsys = tsys_model(rng, cfg.band, n_ant, [c * 1e9 for c in BAND_TUNINGS[cfg.band][1]])
+    science = layout.science
+    full_res = tuple(s for s in layout.spws if s.role in ("science", "tsys"))
+    with step("writing the sky model", quiet=quiet):
+        body_fluxes = {}
+        for fld in layout.fields:
+            if fld.solar_system:
+                body_fluxes[fld.field_id] = sky.predict_solar_system(work, fld, tuple(s.spw_id for s in science))
+                sky.scale_model(work, fld.field_id, cfg.flux_cal_scale_error)
+        sky.write_models(work, cfg, layout, directions, source, line_topo_hz, dd)
+    injected = {}
+    with step("adding noise" + (", bandpass, gains and Tsys" if cfg.corrupt else ""), quiet=quiet):
+        corrupt.add_noise(work, cfg, full_res, tsys, dd, rng, from_model=True)
+        if cfg.corrupt:
+            bp, gains = injected_table_path(ms, "bandpass"), injected_table_path(ms, "gains")
+            corrupt.make_bandpass_table(work, layout, bp, rng, n_ant)
+            corrupt.make_gain_table(work, layout, gains, rng, n_ant, BAND_TUNINGS[cfg.band][0] * 1e9)
+            corrupt.apply_gains_and_bandpass(work, cfg, layout, bp, gains)
+            corrupt.add_noise(work, cfg, science, tsys, dd, rng, from_model=False)
+            corrupt.scale_by_tsys(work, full_res, tsys, dd)
+            injected = {"bandpass": str(bp), "gains": str(gains)}
+        corrupt.fill_ch_avg(work, layout, dd)
+        corrupt.fill_autocorrelations(work, layout, dd, raw=cfg.corrupt, tsys=tsys)
+    with step("making the tables ALMA-like (WVR, SYSCAL, pointing, processors)", quiet=quiet):
+        azel = _AzEl(directions)
+        field_of_time = _field_of_time(layout, where.start_mjd_s)
+        corrupt.fill_wvr(work, layout, dd, lambda t, f: azel(t, f)[1], rng)
+        tables.add_processors(work, dd[layout.wvr.spw_id])
+        tables.fix_observation(work, cfg)
+        tables.fix_spectral_windows(work, layout)
+        tables.horizontal_pointing(work, azel, field_of_time)
+        tables.drop_scratch_columns(work)
+        if ms.exists():
+            shutil.rmtree(ms)
+        tables.copy_without_wvr_cross(work, ms, dd[layout.wvr.spw_id])
+        tables.write_syscal(ms, layout, tsys, where.start_mjd_s, n_ant)
+    return _truth(ms, cfg, layout, ants, where, directions, tsys, body_fluxes, line_topo_hz, injected)
+
+
+def _radians(deg: tuple[float, float]) -> tuple[float, float]:
+    return math.radians(deg[0]), math.radians(deg[1])
+
+
+class _AzEl:
+    """Azimuth/elevation of fields over time, cached per (time, field).
+
+    Antennas are within a few hundred metres of each other, so one
+    computation at the array centre serves all of them.
+    """
+
+    def __init__(self, directions: dict[int, tuple[float, float]]):
+        self._me = casa_env.casatools().measures()
+        self._me.doframe(self._me.observatory("ALMA"))
+        self._dirs = {
+            fid: self._me.direction("J2000", f"{ra!r}rad", f"{dec!r}rad") for fid, (ra, dec) in directions.items()
+        }
+        self._cache: dict[tuple[float, int], tuple[float, float]] = {}
+
+    def one(self, t: float, field_id: int) -> tuple[float, float]:
+        key = (round(float(t), 3), int(field_id))
+        if key not in self._cache:
+            self._me.doframe(self._me.epoch("UTC", f"{float(t)!r}s"))
+            m = self._me.measure(self._dirs[int(field_id)], "AZELGEO")
+            self._cache[key] = (m["m0"]["value"], m["m1"]["value"])
+        return self._cache[key]
+
+    def __call__(self, times: np.ndarray, fields: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pairs = [self.one(t, f) for t, f in zip(times, fields)]
+        return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+
+
+def _field_of_time(layout: Layout, start_mjd_s: float):
+    starts = np.array([v.start_s for s in layout.scans for v in s.visits])
+    ids = np.array([v.field_id for s in layout.scans for v in s.visits])
+
+    def lookup(times: np.ndarray) -> np.ndarray:
+        idx = np.clip(np.searchsorted(starts, times - start_mjd_s, side="right") - 1, 0, len(ids) - 1)
+        return ids[idx]
+
+    return lookup
+
+
+def _line_topo_hz(cfg: SyntheticConfig, where: Sky, layout: Layout) -> float:
+    """The injected line's LSRK centre as the array saw it (TOPO) mid-EB."""
+    me = casa_env.casatools().measures()
+    try:
+        me.doframe(me.observatory("ALMA"))
+        me.doframe(me.epoch("UTC", f"{where.start_mjd_s + layout.duration_s / 2!r}s"))
+        me.doframe(me.direction("J2000", f"{where.centre_ra_deg!r}deg", f"{where.centre_dec_deg!r}deg"))
+        topo = me.measure(me.frequency("LSRK", f"{cfg.line.centre_ghz * 1e9!r}Hz"), "TOPO")
+        return float(topo["m0"]["value"])
+    finally:
+        me.done()
+
+
+def _truth(ms, cfg, layout, ants, where, directions, tsys, body_fluxes, line_topo_hz, injected) -> Truth:
+    science_ids = tuple(s.spw_id for s in layout.science)
+    fields = []
+    for f in layout.fields:
+        if f.solar_system:
+            spw_flux = body_fluxes.get(f.field_id, {})
+            flux = float(np.mean(list(spw_flux.values()))) if spw_flux else 0.0
+        else:
+            spw_flux = {
+                s.spw_id: float(sky.power_law(f.flux_jy, f.spectral_index, f.ref_freq_hz, s.centre_hz))
+                for s in layout.science
+            }
+            flux = f.flux_jy
+        is_target = "target" in f.roles
+        fields.append(
+            FieldTruth(
+                field_id=f.field_id, name=f.name, source_name=f.source_name, roles=f.roles,
+                ra_deg=math.degrees(directions[f.field_id][0]), dec_deg=math.degrees(directions[f.field_id][1]),
+                flux_jy=flux, spectral_index=f.spectral_index, ref_freq_hz=f.ref_freq_hz,
+                spw_flux_jy=spw_flux, solar_system=f.solar_system,
+                data_scale=cfg.flux_cal_scale_error if "flux" in f.roles else 1.0,
+                source_ra_deg=where.centre_ra_deg if is_target else None,
+                source_dec_deg=where.centre_dec_deg if is_target else None,
+            )
+        )  # fmt: skip
+    scans = tuple(
+        ScanTruth(
+            number=s.number, field_ids=s.field_ids, intents=tuple(s.intents.split(",")), spw_ids=s.spw_ids,
+            start_mjd_s=where.start_mjd_s + s.start_s, end_mjd_s=where.start_mjd_s + s.stop_s,
+        )
+        for s in layout.scans
+    )  # fmt: skip
+    median_tsys = {
+        s.spw_id: float(np.median(tsys.per_antenna(s.baseband, np.asarray(s.chan_freqs_hz()))))
+        for s in layout.tsys
+    }
+    noise = {}
+    for s in layout.science:
+        t = float(np.median(tsys.per_antenna(s.baseband, np.asarray(s.chan_freqs_hz()))))
+        noise[s.spw_id] = float(radiometer_sigma_jy(t, t, cfg.dish_m, s.chan_width_hz, cfg.integration_s))
+    line = None
+    if cfg.line is not None:
+        spw_id = next(s.spw_id for s in layout.science if s.contains(line_topo_hz))
+        target = layout.fields_with_role("target")[0]
+        line = LineTruth(spec=cfg.line, spw_id=spw_id, topo_centre_hz=line_topo_hz, source_name=target.source_name)
+    return Truth(
+        schema=SCHEMA_VERSION, uid=cfg.uid, ms=str(ms), config=cfg,
+        start_mjd_s=where.start_mjd_s, end_mjd_s=where.start_mjd_s + layout.duration_s,
+        integration_s=cfg.integration_s,
+        spws=tuple(
+            SpwTruth(s.spw_id, s.name, s.kind, s.role, s.nchan, s.centre_hz, s.chan_width_hz, s.baseband, s.partner)
+            for s in layout.spws
+        ),
+        science_spws=science_ids, tsys_spws=tuple(s.spw_id for s in layout.tsys),
+        wvr_spw=layout.wvr.spw_id, ch_avg_spws=tuple(s.spw_id for s in layout.spws_with_role("ch_avg")),
+        tsys_map=layout.tsys_map(), fields=tuple(fields), scans=scans,
+        antennas=tuple(AntennaTruth(i, a.name, a.station, a.diameter_m) for i, a in enumerate(ants)),
+        median_tsys_k=median_tsys, noise_jy=noise, line=line, injected=injected,
+    )  # fmt: skip

@@ -1,0 +1,159 @@
+"""What a synthetic execution block should contain.
+
+:class:`SyntheticConfig` is the whole recipe: the builder is a pure function
+of it (and its seed), so a test that needs "a band 6 mosaic with a line"
+says exactly that and gets the same bytes every time. Validation happens
+here, at construction, so a bad request fails before CASA is even imported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from ..errors import ScriptgenError
+
+#: Bands the builder knows sky frequencies for (see ``layout.BAND_TUNINGS``).
+SUPPORTED_BANDS = (3, 6, 7)
+
+#: Dish diameter of each array; 12 m antennas carry WVR radiometers, 7 m do not.
+ARRAY_DISH_M = {"12m": 12.0, "7m": 7.0}
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    """A Gaussian spectral line injected into the target's continuum.
+
+    ``centre_ghz`` is the LSRK frequency: the imaging scripts make cubes in
+    LSRK, so the truth is stated in the frame the test will look in. The
+    builder converts it to the (topocentric) sky frequency of the data.
+    """
+
+    centre_ghz: float
+    fwhm_mhz: float
+    peak_jy: float
+
+    def __post_init__(self) -> None:
+        if self.fwhm_mhz <= 0:
+            raise ScriptgenError(f"line FWHM must be positive, got {self.fwhm_mhz} MHz")
+        if self.centre_ghz <= 0:
+            raise ScriptgenError(f"line frequency must be positive, got {self.centre_ghz} GHz")
+
+
+@dataclass(frozen=True)
+class SyntheticConfig:
+    """The recipe of one synthetic ALMA-like EB.
+
+    Defaults give a small, fast, realistic band 3 EB: 10 x 12 m antennas, four
+    TDM-like science windows of 64 channels with Tsys measured on them,
+    quasar bandpass / flux / phase calibrators and a single-field target,
+    corrupted by Tsys, gains, bandpass and thermal noise. About six minutes
+    of observing in 2 s integrations.
+
+    ``flux_cal_scale_error`` multiplies the flux calibrator's visibilities
+    only: fluxscale in this EB is then off by that factor, which is what a
+    flux-equalisation test across EBs needs to detect and undo.
+
+    ``corrupt=False`` leaves the data calibrated-looking (sky model plus
+    thermal noise, no Tsys scaling, gains or bandpass): for imaging tests
+    that do not want to run calibration first. SYSCAL Tsys is still written
+    so that noise predictions from Tsys work.
+    """
+
+    band: int = 3
+    array: str = "12m"
+    n_antennas: int = 10
+    n_spws: int = 4
+    nchan: int = 64
+    tdm_tsys: bool = False
+    tdm_nchan: int = 64
+    mosaic_pointings: int = 1
+    flux_calibrator: str = "quasar"
+    flux_cal_scale_error: float = 1.0
+    line: LineSpec | None = None
+    corrupt: bool = True
+    seed: int = 1
+    uid: str = "uid___A002_Xsyn_X1"
+    start: str = "2024-03-15T03:00:00"
+    integration_s: float = 2.0
+    atm_scan_s: float = 10.0
+    bandpass_scan_s: float = 60.0
+    flux_scan_s: float = 30.0
+    phase_scan_s: float = 30.0
+    target_scan_s: float = 60.0
+    n_target_scans: int = 2
+    target_flux_jy: float = 0.25
+    #: Sky centre (target position) in J2000 degrees. ``ra_deg=None`` puts
+    #: it on the meridian at mid-EB, rounded to a whole degree so that EBs
+    #: of one science goal observed at the same LST share source positions
+    #: (pass the same ``ra_deg`` to be certain).
+    ra_deg: float | None = None
+    dec_deg: float = -35.0
+    project: str = "2024.1.00001.S"
+    observer: str = "synthetic"
+    #: Free-form note recorded in the truth file (e.g. which fixture made it).
+    note: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        _check(self.band in SUPPORTED_BANDS, f"band must be one of {SUPPORTED_BANDS}, got {self.band}")
+        _check(self.array in ARRAY_DISH_M, f"array must be '12m' or '7m', got {self.array!r}")
+        _check(3 <= self.n_antennas <= 40, f"n_antennas must be 3-40, got {self.n_antennas}")
+        _check(1 <= self.n_spws <= 4, f"n_spws must be 1-4 (one per baseband), got {self.n_spws}")
+        _check(8 <= self.nchan <= 4096, f"nchan must be 8-4096, got {self.nchan}")
+        _check(16 <= self.tdm_nchan <= 256, f"tdm_nchan must be 16-256, got {self.tdm_nchan}")
+        _check(
+            1 <= self.mosaic_pointings <= 7,
+            f"mosaic_pointings must be 1-7, got {self.mosaic_pointings}",
+        )
+        _check(self.flux_cal_scale_error > 0, "flux_cal_scale_error must be positive")
+        _check(bool(self.flux_calibrator.strip()), "flux_calibrator must be 'quasar' or a body name")
+        _check(self.n_target_scans >= 1, "n_target_scans must be at least 1")
+        _check(self.target_flux_jy > 0, "target_flux_jy must be positive")
+        _check(-80.0 <= self.dec_deg <= 40.0, f"dec_deg must be -80..40 (visible from ALMA), got {self.dec_deg}")
+        _check(
+            self.uid.startswith("uid___") and "/" not in self.uid,
+            f"uid must look like uid___A002_Xsyn_X1, got {self.uid!r}",
+        )
+        try:
+            datetime.fromisoformat(self.start)
+        except ValueError:
+            raise ScriptgenError(f"start must be an ISO date-time, got {self.start!r}") from None
+        _check(self.integration_s > 0, "integration_s must be positive")
+        for name in ("atm_scan_s", "bandpass_scan_s", "flux_scan_s", "phase_scan_s"):
+            self._check_duration(name, 1)
+        # A mosaic scan visits every pointing for the same dwell time.
+        self._check_duration("target_scan_s", self.mosaic_pointings)
+
+    def _check_duration(self, name: str, parts: int) -> None:
+        """Scan lengths must be whole integrations: the simulator mis-sizes
+        rows otherwise (measured, see casa-simulation-facts)."""
+        value = getattr(self, name)
+        n = value / (self.integration_s * parts)
+        _check(
+            value > 0 and abs(n - round(n)) < 1e-9 and round(n) >= 1,
+            f"{name}={value} must be a positive multiple of "
+            f"{parts} x integration_s ({self.integration_s} s)",
+        )
+
+    @property
+    def dish_m(self) -> float:
+        return ARRAY_DISH_M[self.array]
+
+    @property
+    def solar_system_flux_cal(self) -> bool:
+        return self.flux_calibrator.strip().lower() != "quasar"
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> SyntheticConfig:
+        data = dict(data)
+        if data.get("line") is not None:
+            data["line"] = LineSpec(**data["line"])
+        return cls(**data)
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ScriptgenError(message)

@@ -1,0 +1,336 @@
+"""Turn model visibilities into raw-looking ALMA data.
+
+Order matters and follows the signal path backwards from what calibration
+undoes: sky model -> per-antenna bandpass and time-variable complex gains
+(casatools' simulator, through calibration tables it can apply) -> thermal
+noise at the radiometer-equation level -> division by sqrt(Tsys_i Tsys_j),
+which is what ``gencal(caltype='tsys')`` + applycal multiply back.
+
+The simulator cannot invent a bandpass in CASA 6.7 (``sm.setbandpass`` is
+disabled), so a bandpass table is solved on noisy, uncorrupted data to get
+the right structure, overwritten with the injected shapes, and applied with
+``sm.setapply``. Solving needs noise in the data (a noise-free solve fails
+with "CHI2 IS SPURIOUSLY ZERO"), hence the first noise pass.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from .. import casa_env
+from .atmosphere import TsysModel, radiometer_sigma_jy, wvr_brightness_k
+from .config import SyntheticConfig
+from .layout import Layout, SpwPlan
+
+#: Slow phase wander of each antenna (degrees at the band's LO frequency)
+#: and its time scales: several minutes, so that linear interpolation
+#: between phase-calibrator visits follows it to a few degrees, as it does
+#: in decent weather. Amplitude wanders by ~1 %: fluxscale assumes gains
+#: are stable between the flux and phase calibrator scans, and a larger
+#: drift shows up one-to-one as a flux-scale error (measured: 4 % -> 3 %).
+PHASE_WANDER_DEG = 25.0
+WANDER_PERIODS_S = (400.0, 700.0, 1100.0)
+AMPLITUDE_WANDER = 0.01
+
+
+def _rows(tb, query: str):
+    """A selection that the caller must close (tb.query returns a table)."""
+    return tb.query(query)
+
+
+def _sigma_rows(ant1: np.ndarray, ant2: np.ndarray, tsys: np.ndarray, spw: SpwPlan, cfg: SyntheticConfig) -> np.ndarray:
+    """Radiometer noise [chan, row] from per-antenna Tsys [ant, chan]."""
+    return radiometer_sigma_jy(tsys[ant1].T, tsys[ant2].T, cfg.dish_m, spw.chan_width_hz, cfg.integration_s)
+
+
+def add_noise(ms: Path, cfg: SyntheticConfig, spws: tuple[SpwPlan, ...], tsys: TsysModel, dd_of_spw: dict[int, int], rng: np.random.Generator, from_model: bool) -> None:
+    """DATA = (MODEL_DATA if ``from_model`` else DATA) + thermal noise.
+
+    Calibrated-scale data: the noise of a baseline follows the Tsys of its
+    two antennas at each channel. WEIGHT and SIGMA describe that noise, as
+    calibrated data's weights would after applycal(calwt=True).
+    """
+    tb = casa_env.casatools().table()
+    tb.open(str(ms), nomodify=False)
+    try:
+        for spw in spws:
+            sel = _rows(tb, f"DATA_DESC_ID=={dd_of_spw[spw.spw_id]}")
+            try:
+                if sel.nrows() == 0:
+                    continue
+                a1, a2 = sel.getcol("ANTENNA1"), sel.getcol("ANTENNA2")
+                t = tsys.per_antenna(spw.baseband, np.asarray(spw.chan_freqs_hz()))
+                sigma = _sigma_rows(a1, a2, t, spw, cfg)
+                base = sel.getcol("MODEL_DATA" if from_model else "DATA")
+                shape = base.shape
+                noise = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+                sel.putcol("DATA", (base + noise * sigma[None]).astype(np.complex64))
+                row_sigma = np.repeat(sigma.mean(axis=0)[None], shape[0], axis=0)
+                sel.putcol("SIGMA", row_sigma.astype(np.float32))
+                sel.putcol("WEIGHT", (1.0 / row_sigma**2).astype(np.float32))
+            finally:
+                sel.close()
+    finally:
+        tb.close()
+
+
+def scale_by_tsys(ms: Path, spws: tuple[SpwPlan, ...], tsys: TsysModel, dd_of_spw: dict[int, int]) -> None:
+    """Divide by sqrt(Tsys_i Tsys_j): raw data in correlation-coefficient-like
+    units, which the Tsys calibration multiplies back.
+
+    WEIGHT and SIGMA follow: raw ALMA weights do not know Tsys (they are
+    2 dnu dt up to a constant), so after scaling every baseline of a window
+    has the same weight, and applycal(calwt=True) restores 1/sigma^2.
+    """
+    tb = casa_env.casatools().table()
+    tb.open(str(ms), nomodify=False)
+    try:
+        for spw in spws:
+            sel = _rows(tb, f"DATA_DESC_ID=={dd_of_spw[spw.spw_id]}")
+            try:
+                if sel.nrows() == 0:
+                    continue
+                a1, a2 = sel.getcol("ANTENNA1"), sel.getcol("ANTENNA2")
+                t = tsys.per_antenna(spw.baseband, np.asarray(spw.chan_freqs_hz()))
+                factor = np.sqrt(t[a1].T * t[a2].T)  # [chan, row]
+                sel.putcol("DATA", (sel.getcol("DATA") / factor[None]).astype(np.complex64))
+                sel.putcol("SIGMA", (sel.getcol("SIGMA") / factor.mean(axis=0)[None]).astype(np.float32))
+                sel.putcol("WEIGHT", (sel.getcol("WEIGHT") * factor.mean(axis=0)[None] ** 2).astype(np.float32))
+            finally:
+                sel.close()
+    finally:
+        tb.close()
+
+
+def bandpass_shapes(rng: np.random.Generator, n_ant: int, spw: SpwPlan) -> np.ndarray:
+    """Injected complex bandpass [pol, chan, antenna] for one window.
+
+    Amplitude: a per-antenna/pol scale (0.8-1.2, what gain calibration
+    absorbs), a gentle slope, a ripple and a roll-off at the window edges.
+    Phase: a delay-like slope and a small ripple. Smooth on the scale of a
+    few channels, as real ALMA bandpasses are.
+    """
+    x = np.linspace(-1, 1, spw.nchan)
+    out = np.empty((spw.ncorr, spw.nchan, n_ant), dtype=np.complex128)
+    for a in range(n_ant):
+        for p in range(spw.ncorr):
+            scale = rng.uniform(0.8, 1.2)
+            ripple = 0.05 * np.sin(2 * np.pi * (rng.uniform(1.5, 3.0) * x + rng.uniform(0, 1)))
+            rolloff = 1 - 0.25 * np.abs(x) ** 8
+            amp = scale * (1 + rng.uniform(-0.08, 0.08) * x + ripple) * rolloff
+            phase = np.radians(rng.uniform(-30, 30) * x + 5 * np.sin(2 * np.pi * rng.uniform(1, 2) * x))
+            out[p, :, a] = amp * np.exp(1j * phase)
+    return out
+
+
+def make_bandpass_table(ms: Path, layout: Layout, out: Path, rng: np.random.Generator, n_ant: int) -> None:
+    """Solve a bandpass template on the bandpass calibrator, then overwrite
+    its solutions with the injected shapes."""
+    tasks, tb = casa_env.casatasks(), casa_env.casatools().table()
+    shutil.rmtree(out, ignore_errors=True)
+    sci = ",".join(str(s.spw_id) for s in layout.science)
+    bp_field = layout.fields_with_role("bandpass")[0].field_id
+    tasks.bandpass(
+        vis=str(ms), caltable=str(out), field=str(bp_field), spw=sci,
+        solint="inf", combine="scan", refant="0", minsnr=0.0, solnorm=False,
+    )  # fmt: skip
+    tb.open(str(out), nomodify=False)
+    try:
+        for spw in layout.science:
+            shapes = bandpass_shapes(rng, n_ant, spw)
+            sel = tb.query(f"SPECTRAL_WINDOW_ID=={spw.spw_id}")
+            try:
+                ants = sel.getcol("ANTENNA1")
+                cparam = sel.getcol("CPARAM")
+                sel.putcol("CPARAM", shapes[:, :, ants].reshape(cparam.shape))
+                sel.putcol("FLAG", np.zeros(cparam.shape, dtype=bool))
+                sel.putcol("PARAMERR", np.zeros(cparam.shape, dtype=np.float32))
+            finally:
+                sel.close()
+    finally:
+        tb.close()
+
+
+def gain_curves(rng: np.random.Generator, n_ant: int, times_s: np.ndarray) -> np.ndarray:
+    """Complex gain [antenna, time] at the band's LO frequency.
+
+    A random static phase (instrumental), a slow wander made of a few
+    long-period sinusoids (atmosphere), and a slow amplitude drift.
+    ``sm.setgain(mode='fbm')`` was tried and rejected: its wander is fast
+    enough (tens of degrees in 20 s) that no phase referencing recovers
+    the target flux to a few percent.
+    """
+    out = np.empty((n_ant, times_s.size), dtype=np.complex128)
+    for a in range(n_ant):
+        phase = np.full(times_s.size, rng.uniform(-180, 180))
+        amp = np.ones(times_s.size)
+        for period in WANDER_PERIODS_S:
+            phase += PHASE_WANDER_DEG / len(WANDER_PERIODS_S) * 1.7 * np.sin(
+                2 * np.pi * (times_s / period + rng.uniform(0, 1))
+            )
+            amp += AMPLITUDE_WANDER / len(WANDER_PERIODS_S) * 1.7 * np.sin(
+                2 * np.pi * (times_s / period + rng.uniform(0, 1))
+            )
+        if a == 0:
+            # Keep the first antenna steady in phase: a good reference antenna.
+            phase[:] = 0.0
+        out[a] = amp * np.exp(1j * np.radians(phase))
+    return out
+
+
+def make_gain_table(ms: Path, layout: Layout, out: Path, rng: np.random.Generator, n_ant: int, lo_hz: float) -> None:
+    """Solve a per-integration gain template, then overwrite it with
+    :func:`gain_curves`, phases scaled to each window's frequency (a path
+    length delay is the same in every window)."""
+    tasks, tb = casa_env.casatasks(), casa_env.casatools().table()
+    shutil.rmtree(out, ignore_errors=True)
+    sci = ",".join(str(s.spw_id) for s in layout.science)
+    tasks.gaincal(
+        vis=str(ms), caltable=str(out), spw=sci, solint="int", refant="0",
+        calmode="ap", minsnr=0.0, minblperant=2,
+    )  # fmt: skip
+    tb.open(str(out), nomodify=False)
+    try:
+        times = tb.getcol("TIME")
+        t0 = times.min()
+        grid = np.unique(times)
+        curves = gain_curves(rng, n_ant, grid - t0)
+        spw_offsets = {s.spw_id: rng.uniform(-40, 40, n_ant) for s in layout.science}
+        for spw in layout.science:
+            sel = tb.query(f"SPECTRAL_WINDOW_ID=={spw.spw_id}")
+            try:
+                ants, t = sel.getcol("ANTENNA1"), sel.getcol("TIME")
+                cparam = sel.getcol("CPARAM")
+                g = curves[ants, np.searchsorted(grid, t)]
+                ratio = spw.centre_hz / lo_hz
+                g = np.abs(g) * np.exp(1j * (ratio * np.angle(g) + np.radians(spw_offsets[spw.spw_id][ants])))
+                g[ants == 0] = np.abs(g[ants == 0])
+                sel.putcol("CPARAM", np.broadcast_to(g[None, None, :], cparam.shape).copy())
+                sel.putcol("FLAG", np.zeros(cparam.shape, dtype=bool))
+            finally:
+                sel.close()
+    finally:
+        tb.close()
+
+
+def apply_gains_and_bandpass(ms: Path, cfg: SyntheticConfig, layout: Layout, bandpass_table: Path, gains_table: Path) -> None:
+    """DATA = G(t) B(nu) MODEL for the science windows, via the simulator."""
+    sm = casa_env.casatools().simulator()
+    try:
+        sm.openfromms(str(ms))
+        sm.setdata(
+            spwid=[s.spw_id for s in layout.science],
+            fieldid=[f.field_id for f in layout.fields],
+        )
+        sm.setseed(cfg.seed)
+        sm.setapply(table=str(gains_table), type="G", calwt=False, interp="linear")
+        sm.setapply(table=str(bandpass_table), type="B", calwt=False, interp="nearest")
+        sm.corrupt()
+    finally:
+        sm.close()
+
+
+def fill_ch_avg(ms: Path, layout: Layout, dd_of_spw: dict[int, int]) -> None:
+    """Each CH_AVG window holds the channel average of its full-res partner.
+
+    Rows are matched on (time, antenna1, antenna2): both windows were
+    observed over the same visits.
+    """
+    tb = casa_env.casatools().table()
+    tb.open(str(ms), nomodify=False)
+    try:
+        for avg in layout.spws_with_role("ch_avg"):
+            full = _rows(tb, f"DATA_DESC_ID=={dd_of_spw[avg.partner]}")
+            part = _rows(tb, f"DATA_DESC_ID=={dd_of_spw[avg.spw_id]}")
+            try:
+                if part.nrows() == 0:
+                    continue
+                def order(sel):
+                    return np.lexsort((sel.getcol("ANTENNA2"), sel.getcol("ANTENNA1"), sel.getcol("TIME")))
+                of, op = order(full), order(part)
+                data = full.getcol("DATA")[:, :, of].mean(axis=1, keepdims=True)
+                out = np.empty_like(data)
+                out[:, :, op] = data
+                weight = full.getcol("WEIGHT")[:, of] * layout.spw(avg.partner).nchan
+                w_out = np.empty_like(weight)
+                w_out[:, op] = weight
+                part.putcol("DATA", out.astype(np.complex64))
+                part.putcol("WEIGHT", w_out.astype(np.float32))
+                part.putcol("SIGMA", (1 / np.sqrt(w_out)).astype(np.float32))
+            finally:
+                full.close()
+                part.close()
+    finally:
+        tb.close()
+
+
+def fill_autocorrelations(ms: Path, layout: Layout, dd_of_spw: dict[int, int], raw: bool, tsys: TsysModel) -> None:
+    """Autocorrelations of correlator windows: real, positive, flat.
+
+    Raw ALMA autocorrelations are normalised total power (about 1); after
+    Tsys calibration they read about Tsys. Nothing calibrates them, but
+    they must look plausible to anyone who plots them.
+    """
+    tb = casa_env.casatools().table()
+    tb.open(str(ms), nomodify=False)
+    try:
+        for spw in layout.spws:
+            if spw.role == "wvr":
+                continue
+            sel = _rows(tb, f"DATA_DESC_ID=={dd_of_spw[spw.spw_id]} && ANTENNA1==ANTENNA2")
+            try:
+                if sel.nrows() == 0:
+                    continue
+                a = sel.getcol("ANTENNA1")
+                shape = sel.getcol("DATA").shape
+                if raw:
+                    values = np.ones(shape)
+                else:
+                    t = tsys.per_antenna(spw.baseband, np.asarray(spw.chan_freqs_hz()))
+                    values = np.broadcast_to(t[a].T[None], shape)
+                sel.putcol("DATA", values.astype(np.complex64))
+            finally:
+                sel.close()
+    finally:
+        tb.close()
+
+
+def fill_wvr(ms: Path, layout: Layout, dd_of_spw: dict[int, int], elevation_of_row, rng: np.random.Generator) -> None:
+    """WVR autocorrelations: sky brightness in K for the row's elevation.
+
+    Every antenna sees the same atmosphere (plus a small constant offset
+    per antenna): the phase corrections wvrgcal derives are then nearly
+    common to all antennas and do not add phase noise the simulated gains
+    do not contain, while the data are real radiometer-like numbers.
+    """
+    tb = casa_env.casatools().table()
+    tb.open(str(ms), nomodify=False)
+    try:
+        sel = _rows(tb, f"DATA_DESC_ID=={dd_of_spw[layout.wvr.spw_id]} && ANTENNA1==ANTENNA2")
+        try:
+            a = sel.getcol("ANTENNA1")
+            elevation = elevation_of_row(sel.getcol("TIME"), sel.getcol("FIELD_ID"))
+            tb_k = wvr_brightness_k(elevation)  # [row, chan]
+            offsets = rng.uniform(-0.05, 0.05, a.max() + 1)
+            values = (tb_k + offsets[a][:, None]).T[None]  # [1, chan, row]
+            sel.putcol("DATA", values.astype(np.complex64))
+            sel.putcol("FLAG", np.zeros(values.shape, dtype=bool))
+        finally:
+            sel.close()
+    finally:
+        tb.close()
+
+
+def flagged_fraction(ms: Path) -> float:
+    """Fraction of flagged visibilities (the simulator flags shadowing)."""
+    tb = casa_env.casatools().table()
+    tb.open(str(ms))
+    try:
+        flags = tb.getcol("FLAG_ROW")
+        return float(np.mean(flags)) if flags.size else math.nan
+    finally:
+        tb.close()

@@ -1,0 +1,149 @@
+"""The true sky: model visibilities written into MODEL_DATA.
+
+Calibrators are unresolved quasars at their phase centres with power-law
+spectra; the target is a point source with an optional Gaussian line, seen
+by each mosaic pointing at its offset and through a Gaussian primary beam.
+Visibilities are computed directly from UVW with CASA's sign convention
+(``V = S exp(+2 pi i (u l + v m + w (n - 1)) / lambda)``, checked against
+``ft``), which is exact for point sources and much faster than predicting
+through the imager. A solar-system flux calibrator gets CASA's own
+Butler-JPL-Horizons 2012 model through ``setjy``, first, because setjy
+zeroes the model of every other field.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .. import casa_env
+from .config import SyntheticConfig
+from .layout import FieldPlan, Layout, primary_beam_fwhm_deg
+
+C = 299792458.0
+
+
+def power_law(flux_jy: float, spix: float, ref_hz: float, freqs_hz: np.ndarray) -> np.ndarray:
+    return flux_jy * (np.asarray(freqs_hz) / ref_hz) ** spix
+
+
+def gaussian_line(freqs_hz: np.ndarray, centre_hz: float, fwhm_hz: float, peak_jy: float) -> np.ndarray:
+    return peak_jy * np.exp(-4 * math.log(2) * ((np.asarray(freqs_hz) - centre_hz) / fwhm_hz) ** 2)
+
+
+def direction_cosines(ra0: float, dec0: float, ra: float, dec: float) -> tuple[float, float, float]:
+    """(l, m, n - 1) of (ra, dec) relative to phase centre (ra0, dec0), radians."""
+    dra = ra - ra0
+    l = math.cos(dec) * math.sin(dra)
+    m = math.sin(dec) * math.cos(dec0) - math.cos(dec) * math.sin(dec0) * math.cos(dra)
+    return l, m, math.sqrt(max(0.0, 1 - l * l - m * m)) - 1
+
+
+def point_source_vis(uvw: np.ndarray, freqs_hz: np.ndarray, lmn: tuple[float, float, float], spectrum: np.ndarray) -> np.ndarray:
+    """[chan, row] visibilities of a point source with ``spectrum`` [chan]."""
+    l, m, n1 = lmn
+    if l == 0 and m == 0:
+        return np.repeat(spectrum[:, None], uvw.shape[1], axis=1).astype(np.complex128)
+    path = uvw[0] * l + uvw[1] * m + uvw[2] * n1
+    phase = 2 * math.pi * np.outer(np.asarray(freqs_hz) / C, path)
+    return spectrum[:, None] * np.exp(1j * phase)
+
+
+def predict_solar_system(ms: Path, fld: FieldPlan, science_spw_ids: tuple[int, ...]) -> dict[int, float]:
+    """Model a solar-system body with setjy; returns its flux per science spw.
+
+    setjy needs the field named after the body; the flux calibrator field
+    is named so from the start.
+    """
+    tasks = casa_env.casatasks()
+    result = tasks.setjy(
+        vis=str(ms),
+        field=str(fld.field_id),
+        standard="Butler-JPL-Horizons 2012",
+        usescratch=True,
+    )
+    fluxes = {}
+    per_field = result.get(str(fld.field_id), {})
+    for spw_id in science_spw_ids:
+        entry = per_field.get(str(spw_id))
+        if entry is not None:
+            fluxes[spw_id] = float(entry["fluxd"][0])
+    return fluxes
+
+
+def field_spectrum(cfg: SyntheticConfig, fld: FieldPlan, freqs_hz: np.ndarray, line_topo_hz: float | None) -> np.ndarray:
+    """True flux density [chan] of the source behind a field."""
+    spectrum = power_law(fld.flux_jy, fld.spectral_index, fld.ref_freq_hz, freqs_hz)
+    if "target" in fld.roles and cfg.line is not None and line_topo_hz is not None:
+        spectrum = spectrum + gaussian_line(freqs_hz, line_topo_hz, cfg.line.fwhm_mhz * 1e6, cfg.line.peak_jy)
+    return spectrum
+
+
+def write_models(
+    ms: Path,
+    cfg: SyntheticConfig,
+    layout: Layout,
+    directions_rad: dict[int, tuple[float, float]],
+    source_rad: tuple[float, float],
+    line_topo_hz: float | None,
+    dd_of_spw: dict[int, int],
+) -> None:
+    """Fill MODEL_DATA of every correlator window for every quasar/target field.
+
+    ``directions_rad`` are field phase centres; ``source_rad`` is where the
+    target source sits (the mosaic centre). The flux calibrator's scale
+    error is applied here, to its model, so that it propagates into DATA
+    exactly as a wrong flux-calibrator visibility amplitude would.
+    """
+    tb = casa_env.casatools().table()
+    tb.open(str(ms), nomodify=False)
+    try:
+        for fld in layout.fields:
+            if fld.solar_system:
+                continue
+            ra0, dec0 = directions_rad[fld.field_id]
+            if "target" in fld.roles:
+                lmn = direction_cosines(ra0, dec0, *source_rad)
+                offset_deg = math.degrees(math.hypot(lmn[0], lmn[1]))
+            else:
+                lmn, offset_deg = (0.0, 0.0, 0.0), 0.0
+            scale = cfg.flux_cal_scale_error if "flux" in fld.roles else 1.0
+            for spw in layout.spws:
+                if spw.role == "wvr":
+                    continue
+                sel = tb.query(f"FIELD_ID=={fld.field_id} && DATA_DESC_ID=={dd_of_spw[spw.spw_id]}")
+                try:
+                    if sel.nrows() == 0:
+                        continue
+                    freqs = np.asarray(spw.chan_freqs_hz())
+                    spectrum = scale * field_spectrum(cfg, fld, freqs, line_topo_hz)
+                    if offset_deg > 0:
+                        fwhm = primary_beam_fwhm_deg(freqs, cfg.dish_m)
+                        spectrum = spectrum * np.exp(-4 * math.log(2) * (offset_deg / fwhm) ** 2)
+                    vis = point_source_vis(sel.getcol("UVW"), freqs, lmn, spectrum)
+                    model = np.repeat(vis[None, :, :], spw.ncorr, axis=0).astype(np.complex64)
+                    sel.putcol("MODEL_DATA", model)
+                finally:
+                    sel.close()
+    finally:
+        tb.close()
+
+
+def scale_model(ms: Path, field_id: int, factor: float) -> None:
+    """Multiply one field's MODEL_DATA (a setjy model) by ``factor``."""
+    if factor == 1.0:
+        return
+    tb = casa_env.casatools().table()
+    tb.open(str(ms), nomodify=False)
+    try:
+        for dd in np.unique(tb.getcol("DATA_DESC_ID")):
+            sel = tb.query(f"FIELD_ID=={field_id} && DATA_DESC_ID=={dd}")
+            try:
+                if sel.nrows():
+                    sel.putcol("MODEL_DATA", sel.getcol("MODEL_DATA") * factor)
+            finally:
+                sel.close()
+    finally:
+        tb.close()
