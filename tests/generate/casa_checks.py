@@ -1,0 +1,83 @@
+"""Running emitted scripts and measuring what they produced, for the CASA tests.
+
+Scripts run in a subprocess with plain ``python`` (as an analyst with
+modular CASA would), inheriting ``CASASITECONFIG`` from the test process.
+Fluxes are measured from the visibilities: the synthetic calibrators and
+single-field targets are point sources at the phase centre, so the mean
+real part of the calibrated visibilities is their flux density.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def write_calibrator_fluxes(truth, path: Path) -> Path:
+    """The catalogue an analyst would look up: true fluxes of the quasar flux calibrators."""
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["source", "flux_jy", "spix", "reffreq_ghz", "note"])
+        for fld in truth.fields_with_role("flux"):
+            if not fld.solar_system:
+                writer.writerow([fld.source_name, fld.flux_jy, fld.spectral_index, fld.ref_freq_hz / 1e9, "truth"])
+    return path
+
+
+def run_script(script: Path, cwd: Path, *, mysteps=None, applyonly=None, timeout=1200):
+    """Run a generated script; return (completed process, wall seconds)."""
+    prelude = []
+    if mysteps is not None:
+        prelude.append(f"mysteps = {list(mysteps)!r}")
+    if applyonly is not None:
+        prelude.append(f"applyonly = {bool(applyonly)!r}")
+    code = "; ".join(prelude + [f"exec(compile(open({str(script)!r}).read(), {str(script)!r}, 'exec'))"])
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=dict(os.environ),
+    )
+    return proc, time.perf_counter() - start
+
+
+def mean_real_per_spw(ms: Path, field_id: int, column: str = "DATA") -> dict[int, float]:
+    """Mean real part of unflagged visibilities of one field, per spw of ``ms``.
+
+    Read per DATA_DESC_ID: reading across windows of different shapes aborts
+    casatools (see casa-simulation-facts).
+    """
+    from scriptgen import casa_env
+
+    ct = casa_env.casatools()
+    tb = ct.table()
+    tb.open(str(Path(ms) / "DATA_DESCRIPTION"))
+    dd_spw = list(tb.getcol("SPECTRAL_WINDOW_ID"))
+    tb.close()
+    result = {}
+    tb.open(str(ms))
+    try:
+        for dd, spw in enumerate(dd_spw):
+            sub = tb.query(f"FIELD_ID=={field_id} && DATA_DESC_ID=={dd} && ANTENNA1!=ANTENNA2")
+            try:
+                if sub.nrows() == 0:
+                    continue
+                data = sub.getcol(column)
+                flags = sub.getcol("FLAG")
+            finally:
+                sub.close()
+            good = ~flags
+            if good.any():
+                result[int(spw)] = float(np.mean(data.real[good]))
+    finally:
+        tb.close()
+    return result
