@@ -65,7 +65,7 @@ def reduced_workdir(tmp_path_factory) -> Path:
     shutil.copytree(work / MS, work / naming.CalTables(MS).split_cal)  # stands in for the calibrated data
     for name in (naming.calibration_script(MS), naming.IMAGING_SCRIPT, naming.PI_SCRIPT):
         (work / name).write_text(f"# {name}: stand-in\n")
-    (work / f"{UID}.json").write_text("{}\n")
+    (work / f"{MS}.snapshot.json").write_text("{}\n")
     (work / "casa-20260101-000000.log").write_text("log\n")
     (work / naming.CalTables(MS).listobs).write_text("listobs\n")
     images = work / "images"

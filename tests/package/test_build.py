@@ -43,7 +43,7 @@ def test_tree_is_complete_and_readme_right(reduced_workdir, qa2_report_file, tmp
     assert t.tsys in cal and t.bandpass in cal and t.flux_inf in cal
     assert (member / "calibration" / t.bandpass / "table.dat").exists()  # tables copied whole
     assert {p.name for p in (member / "script").iterdir()} == {
-        naming.calibration_script(MS), naming.IMAGING_SCRIPT, naming.PI_SCRIPT, f"{UID}.json"}
+        naming.calibration_script(MS), naming.IMAGING_SCRIPT, naming.PI_SCRIPT, f"{MS}.snapshot.json"}
     assert {p.name for p in (member / "product").iterdir()} == {
         "target.cont.image.pbcor.fits", "target.cont.pb.fits"}
     assert {p.name for p in (member / "log").iterdir()} == {"casa-20260101-000000.log", t.listobs}

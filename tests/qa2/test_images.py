@@ -118,3 +118,19 @@ def test_bad_inputs_are_scriptgen_errors(tmp_path, capsys):
     assert build_report(measure(im), ScienceGoal(rms_jy=1e-3, band=3)).verdict == "PASS"
     assert main(["qa2", str(im), "--rms", "1mJy"]) == 2
     assert "no ALMA band" in capsys.readouterr().err
+
+
+def test_per_channel_beams_summarised_by_their_median(tmp_path):
+    from scriptgen import casa_env
+
+    im = make_image(tmp_path / "mb.im", sigma=1e-3, bmaj=1.0, bmin=1.0, n=64, nchan=3, chan_width_hz=1e6)
+    ia = casa_env.casatools().image()
+    ia.open(str(im))
+    ia.setrestoringbeam(remove=True)
+    for k, (a, b) in enumerate([(1.0, 0.8), (1.2, 0.9), (1.4, 1.0)]):
+        ia.setrestoringbeam(major=f"{a}arcsec", minor=f"{b}arcsec", pa="10deg", channel=k, polarization=0)
+    ia.tofits(str(tmp_path / "mb.fits"), overwrite=True)  # per-channel beams go to a BEAMS table
+    ia.close()
+    for path in (im, tmp_path / "mb.fits"):
+        m = measure(path)
+        assert (m.beam.major, m.beam.minor, m.beam.pa) == pytest.approx((1.2, 0.9, 10.0), rel=1e-6)

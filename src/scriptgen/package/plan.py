@@ -13,8 +13,9 @@ Rules (names from :mod:`scriptgen.naming`):
   flag versions (``<ms>.flagversions``, ``<ms>.split.flagversions``), the
   flux-equalisation CSV and continuum-range files (``*cont.dat``);
 * ``script/``: the calibration scripts, ``scriptForFluxCalibration.py``,
-  ``scriptForImaging.py``, ``scriptForPI.py``, and ``<uid>.json`` snapshots
-  of the EBs (they let scriptgen regenerate the scripts exactly);
+  ``scriptForImaging.py``, ``scriptForPI.py``, and the EB snapshots
+  (``<ms>.snapshot.json``, ``<uid>.json``: they let scriptgen regenerate the
+  scripts exactly);
 * ``product/``: every FITS file (``*.fits``) anywhere outside CASA tables;
 * ``qa/``: PNG/PDF plots and QA reports found in the working folder;
 * ``log/``: CASA logs (``*.log``) and listobs output (``*.listobs*``);
@@ -111,7 +112,8 @@ def plan_package(entries: list[Entry]) -> Plan:
         put(f"{ms}.flagversions", "calibration", "flag versions")
         put(f"{tables.split}.flagversions", "calibration", "flag versions")
         put(naming.calibration_script(ms), "script", "calibration script")
-        put(f"{ms[: -len('.ms')]}.json", "script", "EB snapshot")
+        put(f"{ms}.snapshot.json", "script", "EB snapshot")  # written by 'scriptgen generate'
+        put(f"{ms[: -len('.ms')]}.json", "script", "EB snapshot")  # 'scriptgen inspect --json' default
     put(naming.FLUX_CSV, "calibration", "calibrator fluxes")
     for script in (naming.FLUX_SCRIPT, naming.IMAGING_SCRIPT, naming.PI_SCRIPT):
         put(script, "script", "script")
