@@ -134,3 +134,18 @@ def test_per_channel_beams_summarised_by_their_median(tmp_path):
     for path in (im, tmp_path / "mb.fits"):
         m = measure(path)
         assert (m.beam.major, m.beam.minor, m.beam.pa) == pytest.approx((1.2, 0.9, 10.0), rel=1e-6)
+
+
+def test_large_cube_is_sampled(tmp_path):
+    from scriptgen.qa2.image import sample_planes
+
+    assert sample_planes(10, 64) == list(range(10))
+    picked = sample_planes(1000, 64)
+    assert len(picked) == 64 and picked[0] == 0 and picked[-1] == 999
+    im = make_image(tmp_path / "big.im", sigma=1e-3, bmaj=2.0, bmin=2.0, cell=0.5, n=24, nchan=100,
+                    chan_width_hz=1e6, freq_hz=345e9, fits=True)
+    for path in (im, str(im) + ".fits"):
+        m = measure(path)
+        assert m.planes == 64 and m.rms_jy == pytest.approx(1e-3, rel=0.05)
+        assert m.freq_hz == pytest.approx(345e9)
+        assert any("64 evenly spaced channels of 100" in w for w in m.warnings)

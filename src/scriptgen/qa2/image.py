@@ -61,9 +61,11 @@ class ImageData:
     chan_width_hz: float | None
     unit: str
     per_channel_beams: int = 0
+    planes_read: tuple[int, ...] = (0,)
 
     @property
     def nchan(self) -> int:
+        """Planes held in ``data`` (a sample of a large cube's channels)."""
         return int(self.data.shape[2])
 
 
@@ -78,15 +80,32 @@ def is_fits(path: str | Path) -> bool:
         return False
 
 
-def read_image(path: str | Path) -> ImageData:
-    """A CASA image directory or a FITS file; anything else is a ScriptgenError."""
+#: Planes read from a cube at most: noise is the median over planes, and a
+#: few dozen evenly spaced channels give it as well as thousands do, without
+#: reading a many-gigabyte cube into memory.
+MAX_PLANES = 64
+
+
+def sample_planes(nchan: int, max_planes: int | None = MAX_PLANES) -> list[int]:
+    """Evenly spaced channel indices (all of them for a small cube)."""
+    if max_planes is None or nchan <= max_planes:
+        return list(range(nchan))
+    return sorted({int(round(x)) for x in np.linspace(0, nchan - 1, max_planes)})
+
+
+def read_image(path: str | Path, max_planes: int | None = MAX_PLANES) -> ImageData:
+    """A CASA image directory or a FITS file; anything else is a ScriptgenError.
+
+    Of a cube with more than ``max_planes`` channels only that many evenly
+    spaced channels are read (``planes_read`` says which).
+    """
     path = Path(path)
     if not path.exists():
         raise ScriptgenError(f"image {path} does not exist")
     if is_fits(path):
-        return read_fits_image(path)
+        return read_fits_image(path, max_planes)
     if path.is_dir() and (path / "table.dat").exists():
-        return read_casa_image(path)
+        return read_casa_image(path, max_planes)
     raise ScriptgenError(f"{path} is neither a CASA image nor a FITS file")
 
 
@@ -114,7 +133,7 @@ def _casa_beam(record: dict) -> Beam:
     return Beam(_arcsec(record["major"]), _arcsec(record["minor"]), pa_deg)
 
 
-def read_casa_image(path: str | Path) -> ImageData:
+def read_casa_image(path: str | Path, max_planes: int | None = MAX_PLANES) -> ImageData:
     """Read a CASA image with casatools.image (tool closed on every path)."""
     from .. import casa_env
 
@@ -139,10 +158,21 @@ def read_casa_image(path: str | Path) -> ImageData:
             raise ScriptgenError(f"{path} has no two-axis sky coordinate")
         dir_axes = [i for i, t in enumerate(types) if t == "Direction"]
         cell = max(abs(_arcsec(incr[f"*{i + 1}"])) for i in dir_axes)
-        pixels = np.asarray(ia.getchunk(dropdeg=False), dtype=float)
-        mask = np.asarray(ia.getchunk(getmask=True, dropdeg=False), dtype=bool)
-        pixels = np.where(mask, pixels, np.nan)
         spec = types.index("Spectral") if "Spectral" in types else None
+        planes = sample_planes(shape[spec] if spec is not None else 1, max_planes)
+        if spec is None or len(planes) == shape[spec]:
+            pixels = np.asarray(ia.getchunk(dropdeg=False), dtype=float)
+            mask = np.asarray(ia.getchunk(getmask=True, dropdeg=False), dtype=bool)
+        else:
+            chunks, masks = [], []
+            for k in planes:
+                blc, trc = [0] * len(shape), [n - 1 for n in shape]
+                blc[spec] = trc[spec] = k
+                chunks.append(np.asarray(ia.getchunk(blc=blc, trc=trc, dropdeg=False), dtype=float))
+                masks.append(np.asarray(ia.getchunk(blc=blc, trc=trc, getmask=True, dropdeg=False), dtype=bool))
+            pixels = np.concatenate(chunks, axis=spec)
+            mask = np.concatenate(masks, axis=spec)
+        pixels = np.where(mask, pixels, np.nan)
         freq = width = None
         if spec is not None:
             to_hz = {"Hz": 1.0, "kHz": 1e3, "MHz": 1e6, "GHz": 1e9}.get(units[spec], 1.0)
@@ -165,7 +195,7 @@ def read_casa_image(path: str | Path) -> ImageData:
     finally:
         ia.close()
         ia.done()
-    return ImageData(str(path), "casa", cube, beam, cell, freq, width, unit, per_chan)
+    return ImageData(str(path), "casa", cube, beam, cell, freq, width, unit, per_chan, tuple(planes))
 
 
 def _to_xyc(pixels: np.ndarray, dir_axes: list[int], spec: int | None, stokes: int | None) -> np.ndarray:
@@ -181,7 +211,7 @@ def _to_xyc(pixels: np.ndarray, dir_axes: list[int], spec: int | None, stokes: i
     return arr
 
 
-def read_fits_image(path: str | Path) -> ImageData:
+def read_fits_image(path: str | Path, max_planes: int | None = MAX_PLANES) -> ImageData:
     """Read a FITS image as CASA's exportfits writes it (BMAJ/BMIN or a BEAMS table)."""
     import warnings
 
@@ -189,7 +219,7 @@ def read_fits_image(path: str | Path) -> ImageData:
     from astropy.wcs import WCS, FITSFixedWarning
 
     try:
-        hdul = fits.open(path, memmap=False)
+        hdul = fits.open(path, memmap=True)
     except OSError as exc:
         raise ScriptgenError(f"cannot read FITS file {path}: {exc}") from None
     with hdul:
@@ -200,9 +230,9 @@ def read_fits_image(path: str | Path) -> ImageData:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FITSFixedWarning)
             wcs = WCS(header)
-        data = np.asarray(hdu.data, dtype=float)
+        raw = hdu.data
         # numpy order is the reverse of FITS axis order
-        naxis = data.ndim
+        naxis = raw.ndim
         ctypes = [str(header.get(f"CTYPE{i + 1}", "")).upper() for i in range(naxis)]
         sky = [i for i, c in enumerate(ctypes) if c.startswith(("RA", "DEC", "GLON", "GLAT"))]
         if len(sky) != 2:
@@ -210,6 +240,14 @@ def read_fits_image(path: str | Path) -> ImageData:
         spec = next((i for i, c in enumerate(ctypes) if c.startswith(("FREQ", "VRAD", "VELO", "FELO"))), None)
         stokes = next((i for i, c in enumerate(ctypes) if c.startswith("STOKES")), None)
         to_np = lambda i: naxis - 1 - i  # noqa: E731
+        nchan_all = raw.shape[to_np(spec)] if spec is not None else 1
+        planes = sample_planes(nchan_all, max_planes)
+        if spec is not None and len(planes) < nchan_all:
+            index: list[object] = [slice(None)] * naxis
+            index[to_np(spec)] = planes
+            data = np.array(raw[tuple(index)], dtype=float)
+        else:
+            data = np.array(raw, dtype=float)  # a copy: the file is closed below
         cube = _to_xyc(
             data, [to_np(i) for i in sky], to_np(spec) if spec is not None else None, to_np(stokes) if stokes is not None else None
         )
@@ -217,7 +255,7 @@ def read_fits_image(path: str | Path) -> ImageData:
         cell = float(max(cdelt[sky[0]], cdelt[sky[1]])) * 3600.0
         freq = width = None
         if spec is not None and ctypes[spec].startswith("FREQ"):
-            n = data.shape[to_np(spec)]
+            n = nchan_all
             crval = float(header[f"CRVAL{spec + 1}"])
             crpix = float(header.get(f"CRPIX{spec + 1}", 1.0))
             step = float(wcs.wcs.get_cdelt()[spec] * wcs.wcs.get_pc()[spec, spec])
@@ -237,4 +275,4 @@ def read_fits_image(path: str | Path) -> ImageData:
             per_chan = len(beams)
             beam = _median_beam(beams)
         unit = str(header.get("BUNIT", "")).strip()
-    return ImageData(str(path), "fits", cube, beam, cell, freq, width, unit, per_chan)
+    return ImageData(str(path), "fits", cube, beam, cell, freq, width, unit, per_chan, tuple(planes))

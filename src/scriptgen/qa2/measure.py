@@ -74,6 +74,9 @@ def measure_data(image: ImageData, residual: ImageData | None = None) -> Measure
             "image looks primary-beam corrected: its noise rises off-centre; "
             "measure the uncorrected image or pass --residual"
         )
+    total = max(image.planes_read) + 1 if image.planes_read else image.nchan
+    if image.nchan < total:
+        warnings.append(f"large cube: measured on {image.nchan} evenly spaced channels of {total}")
     beam_for_mask = image.beam.major if image.beam else 5 * image.cell_arcsec
     radius_pix = beam_for_mask / image.cell_arcsec
     noise_image = image
