@@ -45,9 +45,15 @@ def format_freq(hz: float) -> str:
 def format_time(mjd_s: float | None, *, date: bool = True) -> str:
     if mjd_s is None:
         return "-"
+    import warnings
+
     from astropy.time import Time
 
-    iso = Time(mjd_s / 86400.0, format="mjd", scale="utc").iso
+    with warnings.catch_warnings():
+        # ERFA warns about "dubious years" for dates far from today (test
+        # EBs at MJD 0, dates past its leap-second table): irrelevant here.
+        warnings.simplefilter("ignore")
+        iso = Time(mjd_s / 86400.0, format="mjd", scale="utc").iso
     return iso[:19] if date else iso[11:19]
 
 

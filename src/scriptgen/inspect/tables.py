@@ -95,6 +95,7 @@ def open_table(path: Path, *, label: str | None = None) -> Iterator[Any]:
     read means damaged files.
     """
     label = label or path.name
+    ms = path if label == "main" else path.parent
     tb = casa_env.casatools().table()
     try:
         # 'usernoread': we only read, and taking no read lock both avoids
@@ -103,13 +104,14 @@ def open_table(path: Path, *, label: str | None = None) -> Iterator[Any]:
         tb.open(str(path), nomodify=True, lockoptions={"option": "usernoread"})
     except RuntimeError as exc:
         raise CorruptTable(
-            f"cannot open the {label} table of {path.parent if label != 'main' else path}: "
-            f"{_casa_message(exc)}"
+            f"the {label} table of {ms} cannot be opened (damaged or truncated?): {_casa_message(exc)}"
         ) from None
     try:
         yield tb
     except RuntimeError as exc:
-        raise CorruptTable(f"cannot read the {label} table of {path}: {_casa_message(exc)}") from None
+        raise CorruptTable(
+            f"the {label} table of {ms} cannot be read (damaged or truncated?): {_casa_message(exc)}"
+        ) from None
     finally:
         tb.close()
 
