@@ -134,3 +134,11 @@ def test_pixel_size_against_beam_over_five(cell, bmaj, bmin, status):
 def test_rms_scaled_to_the_image_bandwidth():
     assert scale_rms_to_bandwidth(1e-3, 4e6, 1e6) == pytest.approx(2e-3)
     assert scale_rms_to_bandwidth(1e-3, 1e6, 4e6) == pytest.approx(0.5e-3)
+
+
+def test_values_exactly_on_a_limit_pass_it():
+    assert check_rms_cycle2(1.1e-4, 1e-4, 3).verdict is Verdict.PASS
+    assert check_rms_cycle2(1.4e-4, 1e-4, 3).verdict is Verdict.SEMIPASS
+    assert check_rms_later(1.15e-4, 1e-4, 7).verdict is Verdict.PASS
+    assert check_beam_cycle2(1.2, 1.0, 1.0).verdict is Verdict.PASS
+    assert check_beam_cycle2(1.5, 1.0, 1.0).verdict is Verdict.SEMIPASS

@@ -68,6 +68,15 @@ class Rule(str, Enum):
     LATER = "later"
 
 
+#: Values exactly on a limit pass it: 1.1e-4 / 1e-4 is 1.1000000000000003 in
+#: floating point, and an analyst reading "1.10 x" expects PASS.
+_EPS = 1e-9
+
+#: Cycle-2 beam-area tolerances (the same in every band): PASS, SEMIPASS.
+BEAM_AREA_PASS = 0.20
+BEAM_AREA_SEMIPASS = 0.50
+
+
 @dataclass(frozen=True)
 class Cycle2Limits:
     """Limits of the Cycle-2 rule for one band.
@@ -80,8 +89,8 @@ class Cycle2Limits:
     band: int
     rms_pass: float
     rms_semipass: float
-    beam_pass: float = 0.20
-    beam_semipass: float = 0.50
+    beam_pass: float = BEAM_AREA_PASS
+    beam_semipass: float = BEAM_AREA_SEMIPASS
 
 
 def _check_band(band: int) -> int:
@@ -153,9 +162,9 @@ def check_rms_cycle2(achieved: float, requested: float, band: int) -> Check:
     _positive(achieved=achieved, requested=requested)
     lim = cycle2_limits(band)
     ratio = achieved / requested
-    if ratio <= lim.rms_pass:
+    if ratio <= lim.rms_pass + _EPS:
         verdict, how = Verdict.PASS, f"<= {lim.rms_pass:.2f}"
-    elif ratio <= lim.rms_semipass:
+    elif ratio <= lim.rms_semipass + _EPS:
         verdict, how = Verdict.SEMIPASS, f"> {lim.rms_pass:.2f} but <= relaxed {lim.rms_semipass:.2f}"
     else:
         verdict, how = Verdict.FAIL, f"> relaxed {lim.rms_semipass:.2f}"
@@ -167,10 +176,9 @@ def check_beam_cycle2(bmaj: float, bmin: float, requested: float) -> Check:
     """Beam area within 20 % of the request (PASS) or 50 % (SEMIPASS)."""
     ratio = beam_area_ratio(bmaj, bmin, requested)
     off = abs(ratio - 1.0)
-    lim = Cycle2Limits(0, 0.0, 0.0)  # the beam tolerances are the same in every band
-    if off <= lim.beam_pass + 1e-12:
+    if off <= BEAM_AREA_PASS + _EPS:
         verdict, how = Verdict.PASS, "within 20 %"
-    elif off <= lim.beam_semipass + 1e-12:
+    elif off <= BEAM_AREA_SEMIPASS + _EPS:
         verdict, how = Verdict.SEMIPASS, "outside 20 % but within 50 %"
     else:
         verdict, how = Verdict.FAIL, "more than 50 % off"
@@ -182,7 +190,7 @@ def check_beam_cycle2(bmaj: float, bmin: float, requested: float) -> Check:
         ratio,
         verdict,
         reason,
-        (1 - lim.beam_pass, 1 + lim.beam_pass, 1 - lim.beam_semipass, 1 + lim.beam_semipass),
+        (1 - BEAM_AREA_PASS, 1 + BEAM_AREA_PASS, 1 - BEAM_AREA_SEMIPASS, 1 + BEAM_AREA_SEMIPASS),
     )
 
 
@@ -191,7 +199,7 @@ def check_rms_later(achieved: float, requested: float, band: int) -> Check:
     _positive(achieved=achieved, requested=requested)
     tol = later_cycle_rms_tolerance(band)
     ratio = achieved / requested
-    ok = ratio <= 1.0 + tol + 1e-12
+    ok = ratio <= 1.0 + tol + _EPS
     reason = (
         f"RMS is {ratio:.3f} x requested, "
         f"{'within' if ok else 'more than'} {tol:.0%} above (band {band})"
