@@ -19,7 +19,6 @@ from pathlib import Path
 
 from scriptgen import naming
 from scriptgen.inspect import inspect_ms
-from scriptgen.render import make_environment
 
 #: Label -> seconds, for every CASA run of this session.
 TIMINGS: dict[str, float] = {}
@@ -57,7 +56,7 @@ def _save_timings() -> None:
 
 def ms_path(item) -> Path:
     """A fixture item as an MS path (a Truth record or a path)."""
-    return Path(getattr(item, "ms", item))
+    return Path(getattr(item, "ms_path", None) or getattr(item, "ms", item))
 
 
 def copy_tree(source: Path, dest: Path) -> Path:
@@ -67,10 +66,12 @@ def copy_tree(source: Path, dest: Path) -> Path:
 
 def generate(ms_paths: list[Path], out_dir: Path) -> dict[str, str]:
     """Write every script scriptgen makes for these EBs into ``out_dir``."""
-    from scriptgen import generate as gen
+    from scriptgen.generate import GenerateOptions, generate as write_scripts
 
     ebs = [inspect_ms(str(p)) for p in ms_paths]
-    return gen.write_scripts(ebs, out_dir, env=make_environment())
+    result = write_scripts(ebs, GenerateOptions(out_dir=out_dir))
+    assert not result.missing, result.missing
+    return dict(result.files)
 
 
 def delivered_tables(ms_name: str, analyst_dir: Path) -> list[Path]:
