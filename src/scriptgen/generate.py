@@ -71,6 +71,22 @@ class GenerateResult:
         lines.append(f"generated in {self.seconds:.2f} s")
         return lines
 
+    def run_instructions(self) -> list[str]:
+        """How to run what was written (``scriptgen generate`` and ``demo`` print it)."""
+        lines = ["to calibrate, in the folder that holds each MS (or ASDM):"]
+        for the_plan in self.plans:
+            script = naming.calibration_script(the_plan.tables.ms)
+            lines.append(f"  python {script}")
+        if self.plans:
+            script = naming.calibration_script(self.plans[0].tables.ms)
+            titles = self.plans[0].step_titles
+            lines.append("only some steps (numbers in the script's step_title):")
+            lines.append(f"  python -c \"mysteps = [0, 1, 2]; exec(open('{script}').read())\"")
+            lines.append(f"  (steps: {', '.join(f'{n} {t}' for n, t in titles.items())})")
+        if naming.FLUX_SCRIPT in self.files:
+            lines.append(f"then, with every EB calibrated: python {naming.FLUX_SCRIPT}")
+        return lines
+
 
 def load_execblocks(paths: Sequence[str | Path]) -> list[ExecBlock]:
     """Each argument is a JSON snapshot or a MeasurementSet (inspected with CASA)."""

@@ -70,4 +70,6 @@ def run(args: argparse.Namespace) -> int:
     )
     result = generate(ebs, options)
     print("\n".join(result.summary_lines()))
+    print()
+    print("\n".join(result.run_instructions()))
     return 0
