@@ -149,3 +149,13 @@ def test_large_cube_is_sampled(tmp_path):
         assert m.planes == 64 and m.rms_jy == pytest.approx(1e-3, rel=0.05)
         assert m.freq_hz == pytest.approx(345e9)
         assert any("64 evenly spaced channels of 100" in w for w in m.warnings)
+
+
+def test_image_mostly_emission_is_flagged(tmp_path):
+    # a bright source whose wings cover most of a small image
+    im = make_image(tmp_path / "wide.im", sigma=1e-4, bmaj=12.0, bmin=12.0, cell=1.0, n=64, peak=1.0)
+    m = measure(im)
+    assert m.masked_fraction > 0.5
+    assert any("masked as emission" in w for w in m.warnings)
+    quiet = measure(make_image(tmp_path / "quiet.im", sigma=1e-4, bmaj=1.0, bmin=1.0, n=64))
+    assert not quiet.warnings

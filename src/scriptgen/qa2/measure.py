@@ -17,7 +17,11 @@ from ..errors import ScriptgenError
 from .image import Beam, ImageData, read_image
 from .noise import offsource_noise
 
-__all__ = ["Measurement", "measure", "measure_data", "jy_per_beam_scale"]
+__all__ = ["Measurement", "measure", "measure_data", "jy_per_beam_scale", "MASKED_WARNING"]
+
+#: Above this fraction of pixels masked as emission, the image is mostly
+#: source or sidelobes and its "noise" says little about the thermal noise.
+MASKED_WARNING = 0.5
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,11 @@ def measure_data(image: ImageData, residual: ImageData | None = None) -> Measure
     noise = offsource_noise(noise_image.data, radius_pix)
     if not math.isfinite(noise.rms):
         raise ScriptgenError(f"{noise_image.path} has too few unmasked pixels to measure the noise")
+    if noise.masked_fraction > MASKED_WARNING:
+        warnings.append(
+            f"{noise.masked_fraction:.0%} of the pixels were masked as emission, so the noise rests on "
+            f"{noise.n_used} pixels; an image (or residual) full of sidelobes was probably not cleaned"
+        )
     finite = image.data[np.isfinite(image.data)]
     peak = float(np.max(finite)) * scale if finite.size else float("nan")
     band = derive.band_from_frequency(image.freq_hz) if image.freq_hz else None
