@@ -99,7 +99,7 @@ def snapshot_targets(inputs: list[str], json_path: str | None, uids: list[str]) 
 
 def _load(path: str, lenient: bool):
     from .. import snapshot
-    from ..inspect import Inspection, check_usable, inspect
+    from ..inspect import Inspection, check_usable, inspect_with_notes
 
     if snapshot.is_snapshot_path(path):
         eb = snapshot.load(path)
@@ -107,7 +107,7 @@ def _load(path: str, lenient: bool):
             check_usable(eb)
         return Inspection(eb)
     with casa_stderr_captured():
-        return inspect(path, strict=not lenient)
+        return inspect_with_notes(path, strict=not lenient)
 
 
 def run(args) -> int:

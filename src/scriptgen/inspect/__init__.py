@@ -14,7 +14,7 @@ Typical use::
 casatools is imported only when an MS is actually read.
 """
 
-from .core import Inspection, check_usable, inspect, inspect_ms, uid_from_path
+from .core import Inspection, check_usable, inspect_ms, inspect_with_notes, uid_from_path
 from .errors import (
     CorruptTable,
     NoIntents,
@@ -26,7 +26,7 @@ from .errors import (
 
 __all__ = [
     "inspect_ms",
-    "inspect",
+    "inspect_with_notes",
     "Inspection",
     "check_usable",
     "uid_from_path",

@@ -196,8 +196,8 @@ def check_usable(eb: ExecBlock) -> None:
         )
 
 
-def inspect(path: str | os.PathLike, *, strict: bool = True) -> Inspection:
-    """Inspect a MeasurementSet and return its EB with notes (see :func:`inspect_ms`)."""
+def inspect_with_notes(path: str | os.PathLike, *, strict: bool = True) -> Inspection:
+    """Inspect a MeasurementSet; its EB plus the notes an analyst should see (see :func:`inspect_ms`)."""
     casa_env.configure()
     ms = Path(os.path.abspath(os.fspath(path)))
     check_measurement_set(ms)
@@ -237,4 +237,4 @@ def inspect_ms(path: str | os.PathLike, *, strict: bool = True) -> ExecBlock:
     message, for anything that is not a readable MS, and with ``strict``
     (the default) for an MS without intents or science windows.
     """
-    return inspect(path, strict=strict).eb
+    return inspect_with_notes(path, strict=strict).eb
