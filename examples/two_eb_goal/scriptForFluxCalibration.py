@@ -1,0 +1,357 @@
+# ALMA data reduction script: flux equalisation across the EBs of one science goal.
+# Written by scriptgen; an editable draft. Run it with CASA's Python
+# ("python scriptForFluxCalibration.py") in the folder holding the EBs'
+# calibrated data, after each EB's calibration script.
+#
+# Each EB transferred the flux scale from its own flux calibrator to the phase
+# calibrator 'Jsyn_phase'; their results differ by the flux calibrator's
+# model error. This script averages the phase calibrator's flux per spectral
+# window over the EBs (weighted by fluxscale's errors), keeps every value in
+# 'allFluxes.csv', sets the average as the calibrator's model in each EB, re-solves
+# the amplitude gains against it and applies them (calwt=False) to the
+# calibrator and its targets, then concatenates the EBs into 'calibrated.ms'.
+#
+# To run some steps only, set e.g. mysteps = [1, 2] before running the script.
+# To impose other fluxes, edit average_flux_jy in 'allFluxes.csv' and rerun
+# from step 1. Every step can be rerun on its own: DATA is never changed.
+
+import json
+import os
+import shutil
+
+from casatasks import applycal, casalog, clearcal, concat, gaincal, setjy, split
+
+step_title = {
+    0: "Phase calibrator fluxes of each EB and their average",
+    1: "Setting the averaged flux of the phase calibrator and re-solving its amplitude gains",
+    2: "Applying the equalised flux scale",
+    3: "Concatenating the EBs into one calibrated MS",
+}
+
+thesteps = list(globals().get("mysteps") or step_title)
+
+#: Per EB: its MS name -> what this script reads and writes for it.
+ebs = {
+    "uid___A002_Xsyn_X10.ms": {
+        "split_cal": "uid___A002_Xsyn_X10.ms.split.cal",
+        "fluxscale_results": "uid___A002_Xsyn_X10.ms.split.fluxscale.json",
+        "equalised_gains": "uid___A002_Xsyn_X10.ms.split.cal.flux_equalised",
+        "phase_calibrator": "Jsyn_phase",
+        "targets": ["SynTarget"],
+    },
+    "uid___A002_Xsyn_X11.ms": {
+        "split_cal": "uid___A002_Xsyn_X11.ms.split.cal",
+        "fluxscale_results": "uid___A002_Xsyn_X11.ms.split.fluxscale.json",
+        "equalised_gains": "uid___A002_Xsyn_X11.ms.split.cal.flux_equalised",
+        "phase_calibrator": "Jsyn_phase",
+        "targets": ["SynTarget"],
+    },
+}
+
+# The goal's science windows: for each, the window id it has in each EB's
+# calibrated data (windows at the same sky frequency, matched by scriptgen).
+windows = [
+    {"uid___A002_Xsyn_X10.ms": 0, "uid___A002_Xsyn_X11.ms": 0},  # 90.5000 GHz
+    {"uid___A002_Xsyn_X10.ms": 1, "uid___A002_Xsyn_X11.ms": 1},  # 92.5000 GHz
+    {"uid___A002_Xsyn_X10.ms": 2, "uid___A002_Xsyn_X11.ms": 2},  # 102.5000 GHz
+    {"uid___A002_Xsyn_X10.ms": 3, "uid___A002_Xsyn_X11.ms": 3},  # 104.5000 GHz
+]
+
+flux_csv = "allFluxes.csv"
+calibrated_ms = "calibrated.ms"
+
+
+def phase_calibrator_fluxes(results, field_name):
+    """Stokes I flux and error per spectral window of ``field_name``.
+
+    ``results`` is fluxscale's returned dictionary as the calibration script
+    saved it in JSON: field ids (strings) map to a dict with ``fieldName``
+    and, per window id (string), ``fluxd`` and ``fluxdErr`` (I, Q, U, V).
+    fluxscale writes a negative flux for a window it could not determine;
+    such windows are left out. Returns ``{spw id: (flux_jy, error_jy)}``.
+    """
+    for key in sorted(results, key=str):
+        entry = results[key]
+        if not str(key).isdigit() or not isinstance(entry, dict):
+            continue
+        if entry.get("fieldName") != field_name:
+            continue
+        fluxes = {}
+        for spw_key in sorted(entry, key=str):
+            value = entry[spw_key]
+            if not str(spw_key).isdigit() or not isinstance(value, dict):
+                continue
+            flux = value.get("fluxd")
+            error = value.get("fluxdErr")
+            flux = flux[0] if isinstance(flux, (list, tuple)) else flux
+            error = error[0] if isinstance(error, (list, tuple)) else error
+            if flux is None or float(flux) <= 0.0:
+                continue
+            fluxes[int(spw_key)] = (float(flux), abs(float(error or 0.0)))
+        return fluxes
+    names = sorted(
+        str(v.get("fieldName"))
+        for k, v in results.items()
+        if str(k).isdigit() and isinstance(v, dict)
+    )
+    raise ValueError(
+        "fluxscale has no result for field %r (it has: %s)"
+        % (field_name, ", ".join(names) or "none")
+    )
+
+
+def window_frequency_ghz(results, spw):
+    """The frequency fluxscale reported for a window, in GHz (None if absent)."""
+    freqs = results.get("freq")
+    if isinstance(freqs, (list, tuple)) and 0 <= spw < len(freqs) and freqs[spw] > 0:
+        return float(freqs[spw]) / 1e9
+    return None
+
+
+def weighted_mean(measurements):
+    """Inverse-variance weighted mean of ``(value, error)`` pairs.
+
+    Inverse-variance weights give the minimum-variance combination of
+    independent measurements of one quantity, which is what the phase
+    calibrator's flux in each EB is (it varies little over the days between
+    EBs of one goal). When any error is zero or missing the weights are
+    meaningless, and the plain mean is used, with the standard error of the
+    values (zero for a single value). Returns ``(mean, error)``.
+    """
+    import math
+
+    pairs = [(float(v), float(e)) for v, e in measurements]
+    if not pairs:
+        raise ValueError("no measurement to average")
+    if all(e > 0.0 for _, e in pairs):
+        weights = [1.0 / (e * e) for _, e in pairs]
+        total = sum(weights)
+        mean = sum(w * v for w, (v, _) in zip(weights, pairs)) / total
+        return mean, 1.0 / math.sqrt(total)
+    mean = sum(v for v, _ in pairs) / len(pairs)
+    if len(pairs) == 1:
+        return mean, 0.0
+    spread = sum((v - mean) ** 2 for v, _ in pairs) / (len(pairs) - 1)
+    return mean, math.sqrt(spread / len(pairs))
+
+
+def equalised_fluxes(per_eb, windows):
+    """The averaged flux of every window of every EB.
+
+    ``per_eb`` maps an EB's MS name to ``{spw: (flux, error)}`` (from
+    :func:`phase_calibrator_fluxes`); ``windows`` lists the science goal's
+    windows, each a dict of MS name -> that EB's window id, so that windows
+    at the same frequency are averaged together although their ids differ.
+    An EB where fluxscale could not measure a window does not take part in
+    that window's average but still receives it. Returns a list of rows
+    (dicts) in window then EB order: ``ms``, ``spw``, ``flux_jy``,
+    ``error_jy`` (None when not measured), ``average_flux_jy``,
+    ``average_error_jy``.
+    """
+    rows = []
+    for members in windows:
+        measured = [
+            per_eb[ms][spw]
+            for ms, spw in sorted(members.items())
+            if spw in per_eb.get(ms, {})
+        ]
+        if not measured:
+            raise ValueError(
+                "no EB has a fluxscale result for window %s"
+                % ", ".join(
+                    "%s spw %d" % (ms, spw) for ms, spw in sorted(members.items())
+                )
+            )
+        average, average_error = weighted_mean(measured)
+        for ms, spw in sorted(members.items()):
+            flux, error = per_eb.get(ms, {}).get(spw, (None, None))
+            rows.append(
+                {
+                    "ms": ms,
+                    "spw": spw,
+                    "flux_jy": flux,
+                    "error_jy": error,
+                    "average_flux_jy": average,
+                    "average_error_jy": average_error,
+                }
+            )
+    return rows
+
+
+def write_flux_csv(path, rows):
+    """Write the per-EB and averaged fluxes, one row per EB and window.
+
+    The file is also the input of the next step, so an analyst who wants a
+    different flux (a catalogue value, say) edits ``average_flux_jy`` here
+    and reruns from the setjy step.
+    """
+    import csv
+
+    columns = (
+        "ms",
+        "field",
+        "spw",
+        "frequency_ghz",
+        "flux_jy",
+        "error_jy",
+        "average_flux_jy",
+        "average_error_jy",
+    )
+
+    def cell(value):
+        if value is None:
+            return ""
+        if isinstance(value, float):
+            return "%.6f" % value
+        return str(value)
+
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([cell(row.get(column)) for column in columns])
+
+
+def read_flux_csv(path):
+    """``{(ms, spw): average flux in Jy}`` from the file :func:`write_flux_csv` wrote."""
+    import csv
+
+    averages = {}
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            averages[(row["ms"], int(row["spw"]))] = float(row["average_flux_jy"])
+    return averages
+
+
+def field_selection(vis, names):
+    """CASA field selection (ids) for the fields named ``names`` in ``vis``.
+
+    Ids rather than names: a field name may contain characters that CASA's
+    selection syntax would interpret (commas, wildcards), and split may
+    renumber fields, so the ids are looked up in the MS at run time.
+    """
+    from casatools import msmetadata
+
+    md = msmetadata()
+    md.open(vis)
+    try:
+        known = set(md.fieldnames())
+        ids = set()
+        for name in names:
+            if name in known:
+                ids.update(int(i) for i in md.fieldsforname(name))
+    finally:
+        md.close()
+    if not ids:
+        raise ValueError("none of the fields %r is in %s" % (list(names), vis))
+    return ",".join(str(i) for i in sorted(ids))
+
+
+def announce(step):
+    casalog.post(
+        "Step %d %s" % (step, step_title[step]), "INFO", "scriptForFluxCalibration"
+    )
+    print("# Step %d %s" % (step, step_title[step]))
+
+
+def remove(path):
+    if os.path.isdir(path):
+        shutil.rmtree(path)
+    elif os.path.exists(path):
+        os.remove(path)
+
+
+# Phase calibrator fluxes of each EB and their average
+mystep = 0
+if mystep in thesteps:
+    announce(mystep)
+    per_eb = {}
+    frequencies = {}
+    for ms, eb in sorted(ebs.items()):
+        with open(eb["fluxscale_results"]) as handle:
+            results = json.load(handle)
+        per_eb[ms] = phase_calibrator_fluxes(results, eb["phase_calibrator"])
+        for spw in per_eb[ms]:
+            frequencies[(ms, spw)] = window_frequency_ghz(results, spw)
+    rows = equalised_fluxes(per_eb, windows)
+    for row in rows:
+        row["field"] = ebs[row["ms"]]["phase_calibrator"]
+        row["frequency_ghz"] = frequencies.get((row["ms"], row["spw"]))
+        print(
+            "%s spw %d: %s Jy, average %.4f +/- %.4f Jy"
+            % (
+                row["ms"],
+                row["spw"],
+                "not measured" if row["flux_jy"] is None else "%.4f" % row["flux_jy"],
+                row["average_flux_jy"],
+                row["average_error_jy"],
+            )
+        )
+    write_flux_csv(flux_csv, rows)
+
+# Setting the averaged flux of the phase calibrator and re-solving its amplitudes
+# The model and the solve are one step because applying (next step) resets
+# the model column. One amplitude per antenna and window over the whole EB
+# (combine='scan'): the data are calibrated already, what is left to correct
+# is the flux scale, and one solution per EB keeps noise out of it.
+mystep = 1
+if mystep in thesteps:
+    announce(mystep)
+    averages = read_flux_csv(flux_csv)
+    for ms, eb in sorted(ebs.items()):
+        calibrator = field_selection(eb["split_cal"], [eb["phase_calibrator"]])
+        for (flux_ms, spw), flux in sorted(averages.items()):
+            if flux_ms != ms:
+                continue
+            setjy(
+                vis=eb["split_cal"],
+                field=calibrator,
+                spw=str(spw),
+                standard="manual",
+                fluxdensity=[flux, 0, 0, 0],
+                usescratch=True,
+            )
+        remove(eb["equalised_gains"])
+        gaincal(
+            vis=eb["split_cal"],
+            caltable=eb["equalised_gains"],
+            field=calibrator,
+            solint="inf",
+            combine="scan",
+            gaintype="G",
+            calmode="a",
+        )
+
+# Applying the equalised flux scale
+# Into CORRECTED_DATA of the calibrated data (DATA keeps each EB's own
+# scale), with calwt=False: the weights were set by the calibration already.
+# clearcal first copies DATA to CORRECTED_DATA for every field, so the
+# calibrators that are not rescaled keep their data.
+mystep = 2
+if mystep in thesteps:
+    announce(mystep)
+    for ms, eb in sorted(ebs.items()):
+        clearcal(vis=eb["split_cal"])
+        applycal(
+            vis=eb["split_cal"],
+            field=field_selection(
+                eb["split_cal"], [eb["phase_calibrator"]] + eb["targets"]
+            ),
+            gaintable=[eb["equalised_gains"]],
+            interp=["nearest"],
+            calwt=False,
+            flagbackup=False,
+        )
+
+# Concatenating the EBs into one calibrated MS
+mystep = 3
+if mystep in thesteps:
+    announce(mystep)
+    concatenated = calibrated_ms + ".concat"
+    remove(concatenated)
+    remove(calibrated_ms)
+    concat(
+        vis=[eb["split_cal"] for ms, eb in sorted(ebs.items())], concatvis=concatenated
+    )
+    split(vis=concatenated, outputvis=calibrated_ms, datacolumn="corrected")
+    remove(concatenated)
