@@ -3,7 +3,7 @@
 Run on demand (it is not part of the test suite)::
 
     .venv/bin/python benchmarks/bench_inspect.py            # cache in ~/.cache/scriptgen/bench
-    .venv/bin/python benchmarks/bench_inspect.py --cache /tmp/bench --repeat 5
+    .venv/bin/python benchmarks/bench_inspect.py --cache /tmp/bench --rounds 5
 
 It builds two MeasurementSets with casatools' simulator, once, into the
 cache folder (reused on later runs): a large one of about a million
@@ -14,11 +14,13 @@ schedule). Single-channel windows keep the build to seconds and the MS
 small on disk; inspection cost depends on rows, scans and windows, never on
 channels, since visibilities are never read.
 
-For each MS and each method, a fresh Python process (so that no table
-cache is shared between methods) imports CASA, then times the method
-``--repeat`` times and reports the best, plus the peak resident-memory
-growth over the process's baseline (``getrusage``) and, in one further
-run, the peak Python/numpy allocation (``tracemalloc``):
+For each MS, ``--rounds`` rounds run every method in turn, each in a fresh
+Python process (so that no table cache is shared between methods and load
+from other work on the machine hits all methods alike). A process imports
+CASA, times the method ``--repeat`` times, and records the peak
+resident-memory growth over its baseline (``getrusage``) and, in one
+further run, the peak Python/numpy allocation (``tracemalloc``). The best
+and the median of all timed runs are reported:
 
 * ``listobs``   ``casatasks.listobs`` writing its listing to a file;
 * ``msmd``      a plain msmetadata gather of what the inspector reports
@@ -247,10 +249,21 @@ def worker(method: str, ms: str, repeat: int, workdir: Path) -> dict:
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {
-        "best_s": min(times),
-        "median_s": sorted(times)[len(times) // 2],
+        "times_s": times,
         "rss_growth_mb": (peak_kb - base_kb) / 1024,
         "python_peak_mb": traced_peak / 2**20,
+    }
+
+
+def merge(runs: list[dict]) -> dict:
+    """Fold the rounds of one method: all times, the largest memory figures."""
+    times = sorted(t for run in runs for t in run["times_s"])
+    return {
+        "best_s": times[0],
+        "median_s": times[len(times) // 2],
+        "n_runs": len(times),
+        "rss_growth_mb": max(run["rss_growth_mb"] for run in runs),
+        "python_peak_mb": max(run["python_peak_mb"] for run in runs),
     }
 
 
@@ -277,7 +290,12 @@ def measure(method: str, ms: Path, repeat: int, workdir: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", type=Path, help="folder for the benchmark MSs (default ~/.cache/scriptgen/bench)")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per method (best is reported)")
+    parser.add_argument("--repeat", type=int, default=2, help="timed runs per method and round")
+    parser.add_argument(
+        "--rounds", type=int, default=3,
+        help="rounds of fresh processes, methods interleaved, so that load from "
+        "other work on the machine hits all methods alike (default 3)",
+    )
     parser.add_argument("--worker", nargs=2, metavar=("METHOD", "MS"), help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -298,11 +316,17 @@ def main(argv: list[str] | None = None) -> int:
         ms = ensure(cache, size, n_ant)
         rows = count_rows(ms)
         results[size] = {"rows": rows, "ms": str(ms)}
+        runs: dict[str, list[dict]] = {m: [] for m in METHODS}
+        for n in range(args.rounds):
+            print(f"... {size} ({rows:,} rows), round {n + 1}/{args.rounds}", file=sys.stderr, flush=True)
+            for method in METHODS:
+                runs[method].append(measure(method, ms, args.repeat, workdir))
         for method in METHODS:
-            print(f"... {method} on {size} ({rows:,} rows)", file=sys.stderr, flush=True)
-            results[size][method] = measure(method, ms, args.repeat, workdir)
+            results[size][method] = merge(runs[method])
 
-    print(f"\nbest of {args.repeat} runs, each method in a fresh process (CASA import excluded)\n")
+    total = args.rounds * args.repeat
+    print(f"\nbest and median of {total} runs per method ({args.rounds} rounds of fresh processes, "
+          "methods interleaved; CASA import excluded)\n")
     print(f"{'MS':<7}{'rows':>11}  {'method':<8}{'best s':>9}{'median s':>10}"
           f"{'x listobs':>11}{'RSS +MB':>9}{'py peak MB':>12}")  # fmt: skip
     for size, res in results.items():

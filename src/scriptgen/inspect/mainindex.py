@@ -69,8 +69,9 @@ def pack_keys(columns: list[np.ndarray]) -> np.ndarray | None:
     if sum(widths) > 62:
         return None
     key = np.zeros(columns[0].shape, dtype=np.int64)
+    shifted = np.empty_like(key)
     for column, width in zip(columns, widths):
-        shifted = column.astype(np.int64) - int(column.min())
+        np.subtract(column, int(column.min()), out=shifted, dtype=np.int64, casting="unsafe")
         key <<= width
         key |= shifted
     return key
@@ -167,9 +168,12 @@ def read_main_index(ms: Path) -> MainIndex:
         n = int(tb.nrows())
         if n == 0:
             return MainIndex((), 0)
-        cols = {c: np.asarray(tb.getcol(c)) for c in INDEX_COLUMNS if c != "INTERVAL"}
+        # Ids are held as int32 (casatools hands back int64): halves the
+        # memory of a million-row inspection at no measurable cost.
+        ids = {c: tb.getcol(c).astype(np.int32) for c in INDEX_COLUMNS[:4]}
+        time = np.asarray(tb.getcol("TIME"), dtype=float)
         combos = summarise(
-            cols["SCAN_NUMBER"], cols["FIELD_ID"], cols["DATA_DESC_ID"], cols["STATE_ID"],
-            cols["TIME"].astype(float), _interval_reader(tb),
+            ids["SCAN_NUMBER"], ids["FIELD_ID"], ids["DATA_DESC_ID"], ids["STATE_ID"],
+            time, _interval_reader(tb),
         )
     return MainIndex(combos, n)
