@@ -162,3 +162,26 @@ def test_flag_commands_are_counted(standard_copy):
         before = tb.nrows()
         tb.addrows(3)
     assert inspect_with_notes(standard_copy).eb.flag_cmd_rows == before + 3
+
+
+def test_syscal_not_linked_is_noted(standard_copy):
+    with edit_table(standard_copy) as tb:
+        tb.removekeyword("SYSCAL")
+    result = inspect_with_notes(standard_copy)
+    assert result.eb.tsys  # the table is there and read ...
+    assert any("gencal" in note for note in result.notes)  # ... but CASA would not see it
+
+
+def test_undefined_tsys_cells_are_skipped(standard_copy, standard_eb, inspected):
+    """A SYSCAL row without a spectrum (an antenna not measured) hides nothing."""
+    with edit_table(standard_copy / "SYSCAL") as tb:
+        spw = int(tb.getcell("SPECTRAL_WINDOW_ID", 0))
+        n_rows = sum(1 for r in range(tb.nrows()) if tb.getcell("SPECTRAL_WINDOW_ID", r) == spw)
+        tb.addrows(1)
+        last = tb.nrows() - 1
+        tb.putcell("SPECTRAL_WINDOW_ID", last, spw)
+        assert not tb.iscelldefined("TSYS_SPECTRUM", last)
+    got = {t.spw_id: t for t in inspect_with_notes(standard_copy).eb.tsys}
+    want = {t.spw_id: t for t in inspected(standard_eb.ms_path).tsys}
+    assert got[spw].median_tsys_k == want[spw].median_tsys_k
+    assert got[spw].n_rows == n_rows + 1

@@ -165,7 +165,8 @@ def _main_keywords(ms: Path) -> dict:
 
 def _notes(eb: ExecBlock, ms: Path, index: MainIndex) -> tuple[str, ...]:
     notes = []
-    gone = dangling_subtables(ms, _main_keywords(ms))
+    keywords = _main_keywords(ms)
+    gone = dangling_subtables(ms, keywords)
     if gone:
         notes.append(
             "subtable keyword(s) point at missing tables (ignored): " + ", ".join(gone)
@@ -174,6 +175,11 @@ def _notes(eb: ExecBlock, ms: Path, index: MainIndex) -> tuple[str, ...]:
         notes.append("the main table has no rows")
     if not eb.tsys:
         notes.append("no Tsys in SYSCAL: a Tsys calibration table cannot be made")
+    elif "SYSCAL" not in keywords:
+        notes.append(
+            "SYSCAL is not linked from the main table's keywords: "
+            "gencal(caltype='tsys') will not find it"
+        )
     if not any(s.intents for s in eb.scans):
         notes.append("no scan has an intent (empty or missing STATE table)")
     elif not derive.science_spws(eb):

@@ -47,12 +47,29 @@ def read_tsys(ms: Path) -> tuple[TsysMeasurement, ...]:
             # different channel counts, so the column cannot be read whole.
             sub = tb.query(f"SPECTRAL_WINDOW_ID == {int(spw_id)}", columns=column)
             try:
-                if not sub.iscelldefined(column, 0):
-                    continue
-                median = _median_positive(sub.getcol(column))
+                values = _window_values(sub, column)
                 rows = int(sub.nrows())
             finally:
                 sub.close()
+            median = _median_positive(values) if values.size else None
             if median is not None:
                 out.append(TsysMeasurement(spw_id=int(spw_id), median_tsys_k=median, n_rows=rows))
     return tuple(out)
+
+
+def _window_values(sub, column: str) -> np.ndarray:
+    """All Tsys values of one window's rows.
+
+    Read as one column when every cell is defined and equally shaped (the
+    usual case); otherwise cell by cell, skipping undefined cells, which
+    some writers leave for antennas without a measurement.
+    """
+    try:
+        return np.asarray(sub.getcol(column), dtype=float).ravel()
+    except RuntimeError:
+        cells = [
+            np.asarray(sub.getcell(column, row), dtype=float).ravel()
+            for row in range(sub.nrows())
+            if sub.iscelldefined(column, row)
+        ]
+        return np.concatenate(cells) if cells else np.array([])
