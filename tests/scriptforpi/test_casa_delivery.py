@@ -48,6 +48,8 @@ def delivery(analyst_goal, tmp_path_factory):
                 shutil.copytree(table, root / "calibration" / table.name)
             else:
                 shutil.copy2(table, root / "calibration" / table.name)
+    # The packager delivers the goal's fluxes beside the tables.
+    shutil.copy2(analyst / naming.FLUX_CSV, root / "calibration" / naming.FLUX_CSV)
     for script in sorted(analyst.glob("*.py")):
         shutil.copy2(script, root / "script" / script.name)
     raw_before = snapshot_tree(root / "raw")
@@ -81,6 +83,11 @@ def test_the_calibrated_data_reproduce_the_analyst(delivery, data_column):
         print(f"{name} {data_column}: max |PI - analyst| / max |analyst| = {difference:.2e}")
         assert difference < 1e-5
         assert np.array_equal(column(ours, "FLAG"), column(theirs, "FLAG"))
+
+
+def test_the_delivered_fluxes_are_used(delivery):
+    ours = (delivery["root"] / "calibrated" / naming.FLUX_CSV).read_text()
+    assert ours == (delivery["analyst"] / naming.FLUX_CSV).read_text()
 
 
 def test_calibrated_ms_is_rebuilt(delivery):

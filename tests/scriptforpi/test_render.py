@@ -50,11 +50,18 @@ def test_steps_follow_whether_there_is_a_flux_script():
 
 
 def test_the_ebs_and_what_is_copied_come_from_naming():
-    ns = top_level(sp.render(two_ebs(), make_environment(), with_flux_script=True), "ebs", "flux_script")
+    ns = top_level(
+        sp.render(two_ebs(), make_environment(), with_flux_script=True), "ebs", "flux_script", "goal_delivered"
+    )
     eb = ns["ebs"]["uid___A002_Xunit_X1"]
     assert eb["calibration_script"] == "uid___A002_Xunit_X1.ms.scriptForCalibration.py"
     assert "uid___A002_Xunit_X1.ms.split.fluxscale.json" in eb["delivered"]
     assert ns["flux_script"] == "scriptForFluxCalibration.py"
+    assert ns["goal_delivered"] == ["allFluxes.csv"]
+    single = top_level(
+        sp.render(two_ebs()[:1], make_environment(), with_flux_script=False), "flux_script", "goal_delivered"
+    )
+    assert (single["flux_script"], single["goal_delivered"]) == (None, [])
 
 
 def test_options_are_honoured_when_preset_and_default_otherwise():

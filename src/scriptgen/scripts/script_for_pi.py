@@ -76,6 +76,8 @@ class PiPlan:
     ebs: tuple[PiEb, ...]
     flux_script: str | None
     steps: dict[str, int]
+    #: Delivered files of the whole goal (not of one EB), copied like the tables.
+    goal_delivered: tuple[str, ...] = ()
     calibrated_ms: str = naming.CALIBRATED_MS
     calibrated_final_ms: str = naming.CALIBRATED_FINAL_MS
     disk_space_factor: float = DISK_SPACE_FACTOR
@@ -120,6 +122,7 @@ def plan(ebs: Sequence[ExecBlock], *, with_flux_script: bool) -> PiPlan:
         ebs=tuple(pi_ebs),
         flux_script=naming.FLUX_SCRIPT if with_flux_script else None,
         steps={key: number for number, key in enumerate(keys)},
+        goal_delivered=(naming.FLUX_CSV,) if with_flux_script else (),
     )
 
 
