@@ -66,6 +66,8 @@ ebs = {
     },
 }
 flux_script = None
+#: Files of the whole goal in ../calibration/ (the fluxes the flux script set).
+goal_delivered = []
 calibrated_ms = "calibrated.ms"
 calibrated_final_ms = "calibrated_final.ms"
 
@@ -265,6 +267,12 @@ if mystep in thesteps:
             # Not every EB makes every table (no WVR on 7 m antennas, no
             # antenna position corrections); the calibration script knows.
             print("Not in the delivery for %s: %s" % (uid, ", ".join(missing)))
+    for name in goal_delivered:
+        source = os.path.join(calibration_dir, name)
+        if os.path.exists(source):
+            copy_path(source, name)
+        else:
+            print("Not in the delivery: %s (it will be computed again)" % name)
 
 mystep = 3
 if mystep in thesteps:

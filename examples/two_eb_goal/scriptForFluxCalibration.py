@@ -30,6 +30,10 @@ step_title = {
 
 thesteps = list(globals().get("mysteps") or step_title)
 
+# scriptForPI sets applyonly = True: the fluxes the analyst used (delivered
+# in 'allFluxes.csv', possibly edited by hand) are then used as they are.
+applyonly = globals().get("applyonly", False)
+
 #: Per EB: its MS name -> what this script reads and writes for it.
 ebs = {
     "uid___A002_Xsyn_X10.ms": {
@@ -263,7 +267,10 @@ def remove(path):
 
 # Phase calibrator fluxes of each EB and their average
 mystep = 0
-if mystep in thesteps:
+if mystep in thesteps and applyonly and os.path.exists(flux_csv):
+    announce(mystep)
+    print("applyonly: using the delivered " + flux_csv)
+elif mystep in thesteps:
     announce(mystep)
     per_eb = {}
     frequencies = {}
