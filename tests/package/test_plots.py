@@ -33,7 +33,7 @@ def test_gallery_draws_every_table_and_image(reduced_workdir, tmp_path):
     images = sorted((reduced_workdir / "images").glob("*.fits"))
     g = make_gallery(tmp_path / "qa", reduced_workdir, images, (MS,))
     assert not g.warnings
-    expected = [p.png for p in plots_for(MS)] + [f"{p.name}.preview.png" for p in images]
+    expected = [p.png for p in plots_for(MS)] + [f"{p.name}.preview.png" for p in images if ".pb.fits" not in p.name]
     assert g.files == expected + ["index.html"]
     for name in expected:
         png = tmp_path / "qa" / name
@@ -60,3 +60,10 @@ def test_index_escapes_names_from_the_data():
     assert "<script>" not in html and "&lt;script&gt;" in html and "Tsys &lt;b&gt;" in html
     assert 'src="x%27%22%3E%3Cscript%3E' in html
     assert "No calibration tables" in index_html([])
+
+
+def test_primary_beams_and_masks_get_no_preview():
+    from scriptgen.qaplots.gallery import is_pb_or_mask
+
+    assert is_pb_or_mask("t.cont.pb.fits") and is_pb_or_mask("t.cont.mask.fits")
+    assert not is_pb_or_mask("t.cont.pbcor.fits") and not is_pb_or_mask("pbtarget.cont.image.fits")

@@ -97,6 +97,7 @@ class Assembly:
         out += [f"copied    {t}" for t in self.copied]
         out += [f"moved     {t}" for t in self.moved]
         out += [f"wrote     {t}" for t in self.written]
+        out += [f"plotted   qa/{t}" for t in self.plots]
         out += [f"unchanged {t}" for t in self.unchanged]
         out += [f"kept      {old} (differed; saved as {bak})" for old, bak in self.backed_up]
         out += [f"warning   {w}" for w in self.warnings]

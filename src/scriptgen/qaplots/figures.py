@@ -9,6 +9,7 @@ returns a Figure; :func:`save` writes a PNG and closes it.
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -127,7 +128,12 @@ def image_figure(image, title: str) -> Figure:
     from ..qa2.noise import robust_sigma
 
     data = image.data
-    plane = np.nanmax(data, axis=2) if data.shape[2] > 1 else data[:, :, 0]
+    if data.shape[2] > 1:
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # pixels masked in every channel
+            plane = np.nanmax(data, axis=2)
+    else:
+        plane = data[:, :, 0]
     nx, ny = plane.shape
     cell = image.cell_arcsec
     cx, cy = (nx - 1) / 2, (ny - 1) / 2

@@ -3,8 +3,10 @@
 For each EB, every calibration table of :class:`scriptgen.naming.CalTables`
 that exists in the tables folder is drawn: Tsys spectra; bandpass amplitude
 and phase; gain phase (per integration and per scan) and amplitude (per
-scan, and after fluxscale) against time. Every FITS image gets a preview.
-A table or image that cannot be read becomes a warning, not a failure: the
+scan, and after fluxscale) against time. Every FITS image gets a preview,
+except primary beams (``.pb``) and clean masks (``.mask``): they look alike
+for every target and would bury the images that tell something. A table or
+image that cannot be read becomes a warning, not a failure: the
 other plots are still worth having.
 
 The index is plain HTML; every name in it (EB and file names come from the
@@ -21,7 +23,7 @@ from pathlib import Path
 from .. import __version__, naming
 from ..errors import ScriptgenError
 
-__all__ = ["Plot", "Gallery", "plots_for", "make_gallery", "index_html", "INDEX"]
+__all__ = ["Plot", "Gallery", "plots_for", "make_gallery", "index_html", "is_pb_or_mask", "INDEX"]
 
 INDEX = "index.html"
 
@@ -57,6 +59,12 @@ def plots_for(ms: str) -> list[Plot]:
         Plot(uid, t.ampli_inf, "gain-amp", f"{t.ampli_inf}.amp.png", "gain amplitude per scan"),
         Plot(uid, t.flux_inf, "gain-amp", f"{t.flux_inf}.amp.png", "gain amplitude after fluxscale"),
     ]
+
+
+def is_pb_or_mask(name: str) -> bool:
+    """``x.pb.fits``, ``x.mask.fits`` (not ``x.pbcor.fits``): no preview."""
+    parts = name.lower().split(".")
+    return "pb" in parts or "mask" in parts
 
 
 def _draw(plot: Plot, source: Path, out: Path) -> None:
@@ -99,7 +107,11 @@ def make_gallery(
         image_paths = list(images)
     gallery = Gallery()
     planned = [p for ms in ebs for p in plots_for(ms)]
-    planned += [Plot("images", str(p), "image", f"{Path(p).name}.preview.png", "image preview") for p in image_paths]
+    planned += [
+        Plot("images", str(p), "image", f"{Path(p).name}.preview.png", "image preview")
+        for p in image_paths
+        if not is_pb_or_mask(Path(p).name)
+    ]
     for plot in planned:
         source = Path(plot.source) if plot.what == "image" else tables_dir / plot.source
         if not source.exists():
