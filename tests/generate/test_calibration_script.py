@@ -168,3 +168,12 @@ def test_hostile_script_runs_without_executing_names(env, tmp_path):
     assert "Step 1: Listobs" in proc.stdout
     assert not (tmp_path / "PWNED").exists()
     assert not list(tmp_path.rglob("PWNED"))
+
+
+def test_solar_system_models_go_into_a_model_column_started_at_one_jansky(env):
+    out = calibration.render(tdm_fdm_eb(), env)
+    assert "clearcal(vis=split_vis, addmodel=True)" in out
+    assert out.count("usescratch=True") == 1
+    quasar = calibration.render(EB_VARIANTS["quasar_flux_cal"](), env)
+    assert "clearcal(vis" not in quasar
+    assert "usescratch=False" in quasar

@@ -94,6 +94,8 @@ def test_solar_system_flux_calibrator_uses_butler_jpl_horizons():
     (model,) = cal.flux_models(tdm_fdm_eb())
     assert model.standard == "Butler-JPL-Horizons 2012" and model.fluxdensity is None
     assert not model.placeholder
+    # CASA refuses a virtual model for ephemeris objects.
+    assert model.needs_model_column
 
 
 def test_quasar_with_catalogue_entry_gets_its_flux():

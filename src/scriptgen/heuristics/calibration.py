@@ -320,6 +320,9 @@ class FluxModel:
     reffreq: str | None = None  # e.g. '103.5GHz'
     placeholder: bool = False
     reason: str = ""
+    #: CASA cannot use a virtual (header) model for an ephemeris object: the
+    #: model must go into a MODEL_DATA column (setjy usescratch=True).
+    needs_model_column: bool = False
 
 
 def flux_fields(eb: ExecBlock) -> tuple[tuple[int, ...], str]:
@@ -359,6 +362,7 @@ def flux_model(eb: ExecBlock, field_id: int, catalogue: dict[str, CatalogueFlux]
             field_id=field_id,
             source=fld.source_name,
             standard=SOLAR_SYSTEM_STANDARD,
+            needs_model_column=True,
             reason=f"{label} is a solar-system body: CASA models its flux and size "
             f"from JPL ephemerides ({SOLAR_SYSTEM_STANDARD!r})",
         )

@@ -184,7 +184,14 @@ class StandardMode:
             )
         )
 
-        steps.append(_step("flux_model", "Putting a model for the flux calibrator(s)", context={"models": models}))
+        model_column = any(m.needs_model_column for m in models)
+        steps.append(
+            _step(
+                "flux_model",
+                "Putting a model for the flux calibrator(s)",
+                context={"models": models, "model_column": model_column},
+            )
+        )
         for model in models:
             decisions.append(Decision("flux model", model.reason))
 

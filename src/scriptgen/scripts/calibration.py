@@ -41,6 +41,7 @@ CASATASKS = (
     "applycal",
     "bandpass",
     "casalog",
+    "clearcal",
     "flagcmd",
     "flagdata",
     "flagmanager",
