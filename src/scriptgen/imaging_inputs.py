@@ -23,7 +23,9 @@ import numpy as np
 
 from . import casa_env
 from .errors import ScriptgenError
+from .heuristics import imaging as im
 from .heuristics.imaging import l80_m
+from .heuristics.sensitivity import dish_diameter_m
 from .heuristics.imaging_plan import ImagingInputs
 from .model import ExecBlock
 
@@ -59,7 +61,7 @@ def read_imaging_inputs(ms: str | Path, eb: ExecBlock, target_field_ids: dict[st
     try:
         column = _data_column(list(tb.colnames()))
         all_targets = sorted({f for ids in target_field_ids.values() for f in ids})
-        uv_lengths = _uv_lengths(tb, all_targets, [ddids[s] for s in spw_ids if s in ddids])
+        uvw, weight = _uv_points(tb, all_targets, [ddids[s] for s in spw_ids if s in ddids])
         spectra: dict[str, dict[int, tuple[float, ...]]] = {}
         for source, fids in target_field_ids.items():
             spectra[source] = {}
@@ -71,14 +73,29 @@ def read_imaging_inputs(ms: str | Path, eb: ExecBlock, target_field_ids: dict[st
                     spectra[source][spw] = tuple(float(x) for x in spec)
     finally:
         tb.close()
-    if uv_lengths.size == 0:
+    if uvw.shape[1] == 0:
         raise ScriptgenError(f"{ms} has no unflagged cross-correlations on the target")
+    uv_lengths = np.hypot(uvw[0], uvw[1])
+    # The PSF at the middle of the science frequencies; the plan scales it
+    # as 1/frequency for each image.
+    low = min(eb.spw(s).min_freq_hz for s in spw_ids)
+    high = max(eb.spw(s).max_freq_hz for s in spw_ids)
+    ref_hz = (low + high) / 2
+    fov = im.pb_width_factor() * im.pb_fwhm_arcsec(low, dish_diameter_m(eb))
+    beam = im.psf_beam(
+        uvw[0] * ref_hz / im.SPEED_OF_LIGHT,
+        uvw[1] * ref_hz / im.SPEED_OF_LIGHT,
+        weight,
+        field_of_view_arcsec=fov,
+    )
     return ImagingInputs(
         ms=ms.name,
         datacolumn="corrected" if column == "CORRECTED_DATA" else "data",
         uv_l80_m=l80_m(uv_lengths),
         uv_max_m=float(uv_lengths.max()),
         spectra=spectra,
+        beam=beam,
+        beam_freq_hz=ref_hz,
     )
 
 
@@ -89,24 +106,25 @@ def _select(tb, field_ids: list[int], ddid: int):
     )
 
 
-def _uv_lengths(tb, field_ids: list[int], ddids: list[int]) -> np.ndarray:
-    """Projected baseline lengths (m) of the target rows of the first window.
+def _uv_points(tb, field_ids: list[int], ddids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """UVW (m) and weights of the target rows of the first window.
 
     UVW does not depend on the window (it is in metres), so one window is
-    enough.
+    enough; the weight is the mean over correlations.
     """
     if not ddids or not field_ids:
-        return np.zeros(0)
+        return np.zeros((3, 0)), np.zeros(0)
     sub = _select(tb, field_ids, ddids[0])
     try:
         n = sub.nrows()
-        step = max(1, n // MAX_UV_SAMPLES)
         if n == 0:
-            return np.zeros(0)
+            return np.zeros((3, 0)), np.zeros(0)
+        step = max(1, n // MAX_UV_SAMPLES)
         uvw = sub.getcol("UVW", 0, -1, step)
+        weight = sub.getcol("WEIGHT", 0, -1, step).mean(axis=0)
     finally:
         sub.close()
-    return np.hypot(uvw[0], uvw[1])
+    return uvw, weight
 
 
 def _averaged_spectrum(tb, column: str, field_ids: list[int], ddid: int) -> np.ndarray | None:

@@ -112,3 +112,37 @@ def test_auto_mask_for_small_and_large_arrays():
     assert im.auto_mask(43, 12.0, 150.0, cube=True).negativethreshold == 15.0
     assert im.auto_mask(43, 12.0, 1500.0, cube=False).sidelobethreshold == 3.0
     assert im.auto_mask(10, 7.0, 30.0, cube=False).sidelobethreshold == 1.25
+
+
+def test_psf_beam_of_a_gaussian_uv_distribution():
+    # Natural weighting of Gaussian-distributed uv points gives a Gaussian PSF
+    # of sigma_l = 1 / (2 pi sigma_u): FWHM 3.87" for sigma_u = 20 000 lambda.
+    rng = np.random.default_rng(0)
+    u = rng.normal(0, 2e4, 20000)
+    v = rng.normal(0, 1e4, 20000)
+    beam = im.psf_beam(u, v, robust=5.0)  # robust 5 = natural
+    assert beam.minor == pytest.approx(3.865, rel=0.03)
+    assert beam.major == pytest.approx(7.730, rel=0.03)
+    assert min(beam.pa_deg, 180 - beam.pa_deg) < 3  # elongated north-south
+    assert beam.size == pytest.approx(math.sqrt(beam.major * beam.minor))
+    assert 0 <= beam.sidelobe < 0.2
+    # Uniform-ish weighting sharpens it.
+    assert im.psf_beam(u, v, robust=-2.0).minor < beam.minor
+
+
+def test_psf_sidelobes_of_a_sparse_snapshot_are_high():
+    # Six antennas, one instant: a handful of uv points, strong sidelobes.
+    rng = np.random.default_rng(2)
+    xy = rng.uniform(-60, 60, (6, 2))
+    pairs = [(i, j) for i in range(6) for j in range(i + 1, 6)]
+    u = np.array([xy[i, 0] - xy[j, 0] for i, j in pairs]) / 3e-3
+    v = np.array([xy[i, 1] - xy[j, 1] for i, j in pairs]) / 3e-3
+    assert im.psf_beam(u, v).sidelobe > 0.3
+
+
+def test_auto_mask_lowers_the_sidelobe_threshold_for_high_sidelobes():
+    mask = im.auto_mask(10, 12.0, 60.0, cube=True, sidelobe_level=0.72)
+    assert mask.sidelobethreshold * 0.72 <= im.MAX_SIDELOBE_MASK_FRACTION
+    assert mask.sidelobethreshold == pytest.approx(0.97)
+    assert "0.72" in mask.reason
+    assert im.auto_mask(10, 12.0, 60.0, cube=True, sidelobe_level=0.3).sidelobethreshold == 1.5

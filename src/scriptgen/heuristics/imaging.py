@@ -24,7 +24,9 @@ __all__ = [
     "PB_LEVEL",
     "ROBUST",
     "SPEED_OF_LIGHT",
+    "Beam",
     "auto_mask",
+    "psf_beam",
     "beam_from_l80_arcsec",
     "l80_m",
     "cell_arcsec",
@@ -140,6 +142,130 @@ def estimate_beam_arcsec(uv_lengths_m: Iterable[float] | np.ndarray, freq_hz: fl
     they do in the image); see :data:`BEAM_L80_FACTOR`.
     """
     return beam_from_l80_arcsec(l80_m(uv_lengths_m), freq_hz)
+
+
+@dataclass(frozen=True)
+class Beam:
+    """An elliptical Gaussian beam (FWHM axes in arcsec, PA in degrees E of N)."""
+
+    major: float
+    minor: float
+    pa_deg: float
+    #: Highest |PSF| outside the main lobe (0 when unknown); drives automasking.
+    sidelobe: float = 0.0
+
+    @property
+    def size(self) -> float:
+        """Geometric mean of the axes: the beam 'size' QA2 compares (area-equivalent)."""
+        return math.sqrt(self.major * self.minor)
+
+    def scaled(self, factor: float) -> "Beam":
+        return Beam(self.major * factor, self.minor * factor, self.pa_deg, self.sidelobe)
+
+
+#: Main-lobe level the Gaussian is fitted above; tclean's psfcutoff default.
+PSF_CUTOFF = 0.35
+
+#: Image size of the PSF computed at generation time; with the cell below it
+#: spans ~25 beams, enough for the main lobe and a robust-weighting density.
+PSF_NPIX = 256
+
+
+def psf_beam(
+    u_lambda: np.ndarray,
+    v_lambda: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    robust: float = ROBUST,
+    first_guess_arcsec: float | None = None,
+    field_of_view_arcsec: float | None = None,
+) -> Beam:
+    """The restoring beam tclean will fit, computed from the uv coverage.
+
+    The 0.574 lambda/L80 rule holds for full ALMA configurations and long
+    tracks; a short snapshot with a handful of antennas gives an elongated,
+    larger beam. So we do what tclean does, in miniature: grid the weights
+    (with their Hermitian partners), apply Briggs weighting with the
+    gridded density (robust R: f^2 = (5 10^-R)^2 / (sum W^2 / sum w)),
+    Fourier transform to the PSF and fit an elliptical Gaussian to its main
+    lobe above 0.35 (tclean's psfcutoff), by linear least squares on
+    log(PSF).
+
+    ``u_lambda``/``v_lambda`` are in wavelengths. ``first_guess_arcsec``
+    sets the PSF pixel (guess/10); ``field_of_view_arcsec`` sets the uv
+    cell of the weighting density, as the image size does in tclean.
+    """
+    u = np.asarray(u_lambda, dtype=float)
+    v = np.asarray(v_lambda, dtype=float)
+    w = np.ones_like(u) if weights is None else np.asarray(weights, dtype=float)
+    keep = np.isfinite(u) & np.isfinite(v) & (w > 0) & (np.hypot(u, v) > 0)
+    u, v, w = u[keep], v[keep], w[keep]
+    if u.size == 0:
+        raise ValueError("no uv points to compute a PSF from")
+    if first_guess_arcsec is None:
+        first_guess_arcsec = BEAM_L80_FACTOR / float(np.percentile(np.hypot(u, v), BEAM_PERCENTILE)) * RAD_TO_ARCSEC
+    u = np.concatenate([u, -u])
+    v = np.concatenate([v, -v])
+    w = np.concatenate([w, w])
+    # Briggs weighting on a density grid of cell 1/FOV.
+    fov = (field_of_view_arcsec or 25 * first_guess_arcsec) / RAD_TO_ARCSEC
+    du = 1.0 / fov
+    iu = np.round(u / du).astype(np.int64)
+    iv = np.round(v / du).astype(np.int64)
+    keys = iu * 4_000_003 + iv
+    _, inverse = np.unique(keys, return_inverse=True)
+    density = np.bincount(inverse, weights=w)
+    f2 = (5 * 10 ** (-robust)) ** 2 / (np.sum(density**2) / np.sum(w))
+    w = w / (1 + density[inverse] * f2)
+    # PSF on a grid with pixel = guess / 10.
+    cell = first_guess_arcsec / 10 / RAD_TO_ARCSEC
+    n = PSF_NPIX
+    duv = 1.0 / (n * cell)
+    gu = np.round(u / duv).astype(np.int64) % n
+    gv = np.round(v / duv).astype(np.int64) % n
+    grid = np.zeros((n, n))
+    np.add.at(grid, (gv, gu), w)
+    psf = np.fft.fftshift(np.real(np.fft.ifft2(grid)))
+    psf /= psf[n // 2, n // 2]
+    # Main lobe: pixels above the cutoff connected to the centre (flood fill).
+    lobe = np.zeros_like(psf, dtype=bool)
+    stack = [(n // 2, n // 2)]
+    while stack:
+        y, x = stack.pop()
+        if 0 <= y < n and 0 <= x < n and not lobe[y, x] and psf[y, x] > PSF_CUTOFF:
+            lobe[y, x] = True
+            stack += [(y + 1, x), (y - 1, x), (y, x + 1), (y, x - 1)]
+    ys, xs = np.nonzero(lobe)
+    if ys.size < 6:
+        raise ValueError("PSF main lobe is unresolved at the chosen pixel size")
+    # Sky offsets in arcsec: x = -l (RA increases to the left), y = m.
+    l = (xs - n // 2) * first_guess_arcsec / 10
+    m = (ys - n // 2) * first_guess_arcsec / 10
+    design = np.column_stack([l * l, 2 * l * m, m * m])
+    coeffs, *_ = np.linalg.lstsq(design, -np.log(psf[ys, xs]), rcond=None)
+    a, b, c = coeffs
+    evals, evecs = np.linalg.eigh(np.array([[a, b], [b, c]]))
+    if np.any(evals <= 0):
+        raise ValueError("PSF main lobe is not a Gaussian-like peak")
+    fwhm = 2 * np.sqrt(np.log(2) / evals)  # small eigenvalue -> major axis
+    major, minor = float(fwhm[0]), float(fwhm[1])
+    vec = evecs[:, 0]  # direction (l, m) of the major axis
+    pa = math.degrees(math.atan2(vec[0], vec[1])) % 180.0
+    return Beam(major, minor, pa, _sidelobe_level(psf))
+
+
+def _sidelobe_level(psf: np.ndarray) -> float:
+    """Highest |PSF| outside the main lobe (bounded by its first zero)."""
+    n = psf.shape[0]
+    lobe = np.zeros_like(psf, dtype=bool)
+    stack = [(n // 2, n // 2)]
+    while stack:
+        y, x = stack.pop()
+        if 0 <= y < n and 0 <= x < n and not lobe[y, x] and psf[y, x] > 0:
+            lobe[y, x] = True
+            stack += [(y + 1, x), (y - 1, x), (y, x + 1), (y, x - 1)]
+    outside = np.abs(psf[~lobe])
+    return float(outside.max()) if outside.size else 0.0
 
 
 def cell_arcsec(beam_arcsec: float) -> float:
@@ -277,7 +403,36 @@ SMALL_ARRAY_ANTENNAS = 16
 EXTENDED_L80_M = 400.0
 
 
-def auto_mask(n_antennas: int, dish_m: float, l80_m: float, *, cube: bool) -> AutoMask:
+#: auto-multithresh first masks emission brighter than sidelobethreshold x
+#: (PSF sidelobe level) x peak. With a snapshot of few antennas the sidelobes
+#: reach ~0.7 of the peak (measured here: 0.72 with 10 antennas, 2 min), and
+#: 1.5 x 0.72 > 1 masks nothing at all; so the product is capped at this
+#: fraction of the peak, low enough to catch the source, still above the
+#: sidelobes.
+MAX_SIDELOBE_MASK_FRACTION = 0.7
+
+
+def auto_mask(
+    n_antennas: int, dish_m: float, l80_m: float, *, cube: bool, sidelobe_level: float = 0.0
+) -> AutoMask:
+    """auto-multithresh settings for this array and PSF (see the constants above)."""
+    base = _auto_mask_table(n_antennas, dish_m, l80_m, cube=cube)
+    if sidelobe_level > 0 and base.sidelobethreshold * sidelobe_level > MAX_SIDELOBE_MASK_FRACTION:
+        lowered = math.floor(MAX_SIDELOBE_MASK_FRACTION / sidelobe_level * 100) / 100
+        return AutoMask(
+            lowered,
+            base.noisethreshold,
+            base.lownoisethreshold,
+            base.minbeamfrac,
+            base.negativethreshold,
+            f"{base.reason}; PSF sidelobes reach {sidelobe_level:.2f} of the peak, so "
+            f"sidelobethreshold {lowered} (x {sidelobe_level:.2f} = {lowered * sidelobe_level:.2f} "
+            "of the peak; higher would mask nothing)",
+        )
+    return base
+
+
+def _auto_mask_table(n_antennas: int, dish_m: float, l80_m: float, *, cube: bool) -> AutoMask:
     """auto-multithresh settings for this array.
 
     Starting points are the values CASA's automasking guide gives for ALMA

@@ -46,6 +46,23 @@ class ImagingInputs:
     uv_l80_m: float
     uv_max_m: float
     spectra: Mapping[str, Mapping[int, tuple[float, ...]]] = field(default_factory=dict)
+    beam: im.Beam | None = None
+    beam_freq_hz: float = 0.0
+
+    def beam_at(self, freq_hz: float) -> tuple[im.Beam, str]:
+        """The expected restoring beam at ``freq_hz`` and how it was estimated."""
+        if self.beam is not None and self.beam_freq_hz > 0:
+            beam = self.beam.scaled(self.beam_freq_hz / freq_hz)
+            how = (
+                f"beam {beam.major:.2f}\" x {beam.minor:.2f}\" (PA {beam.pa_deg:.0f} deg): Gaussian fit to "
+                "the PSF of the target's uv coverage with robust 0.5 weighting, computed at generation"
+            )
+            return beam, how
+        size = im.beam_from_l80_arcsec(self.uv_l80_m, freq_hz)
+        return im.Beam(size, size, 0.0), (
+            f"beam {size:.2f}\" ~ {im.BEAM_L80_FACTOR} lambda / L80 (ALMA Technical Handbook, robust 0.5), "
+            f"L80 = {self.uv_l80_m:.1f} m"
+        )
 
 
 @dataclass(frozen=True)
@@ -314,12 +331,9 @@ def plan_imaging(
             if not w.line_free:
                 decisions.append(f"{name} spw {w.spw_id}: no line-free channels; left out of the continuum")
 
-    mask_cont = im.auto_mask(n_ant, dish, inputs.uv_l80_m, cube=False)
-    mask_cube = im.auto_mask(n_ant, dish, inputs.uv_l80_m, cube=True)
-    beam_note = (
-        f"beam ~ {im.BEAM_L80_FACTOR} lambda / L80 (ALMA Technical Handbook, robust 0.5), "
-        f"L80 = {inputs.uv_l80_m:.1f} m"
-    )
+    sidelobe = inputs.beam.sidelobe if inputs.beam is not None else 0.0
+    mask_cont = im.auto_mask(n_ant, dish, inputs.uv_l80_m, cube=False, sidelobe_level=sidelobe)
+    mask_cube = im.auto_mask(n_ant, dish, inputs.uv_l80_m, cube=True, sidelobe_level=sidelobe)
     noise: dict[str, sens.NoiseEstimate] = {}
     continuum: list[ImageSpec] = []
     cubes: list[ImageSpec] = []
@@ -337,8 +351,8 @@ def plan_imaging(
             centre_hz = (min(lows) + max(highs)) / 2
             frac = im.fractional_bandwidth(ranges)
             deconv, nterms = im.choose_deconvolver(frac)
-            beam = im.beam_from_l80_arcsec(inputs.uv_l80_m, centre_hz)
-            cell = im.cell_arcsec(beam)
+            beam, beam_note = inputs.beam_at(centre_hz)
+            cell = im.cell_arcsec(beam.size)
             pb = im.pb_fwhm_arcsec(min(lows), dish)
             phasecenter, imsize, gridder, geo_note = _geometry(eb, fids, cell, pb)
             bws = {w.spw_id: w.n_line_free * abs(eb.spw(w.spw_id).chan_width_hz) for w in usable}
@@ -346,8 +360,8 @@ def plan_imaging(
             noise[f"{name} continuum"] = est
             thr = im.threshold_jy(est.sigma_jy)
             notes = (
-                f"cell {im.quantity(cell, 'arcsec', 3)} = beam/{im.CELLS_PER_BEAM} with beam "
-                f"{beam:.3f}\" at {centre_hz / 1e9:.3f} GHz; {beam_note}",
+                f"cell {im.quantity(cell, 'arcsec', 3)} = beam/{im.CELLS_PER_BEAM}, beam size (geometric "
+                f"mean of the axes) {beam.size:.3f}\" at {centre_hz / 1e9:.3f} GHz; {beam_note}",
                 geo_note,
                 f"fractional bandwidth {frac:.3f}: "
                 + (
@@ -403,8 +417,8 @@ def plan_imaging(
             ref_hz = spw.centre_freq_hz
             rest = cube.rest_freq or im.quantity(ref_hz / 1e9, "GHz", 9)
             width_hz = _parse_width_hz(cube.chan_width, ref_hz) or abs(spw.chan_width_hz)
-            beam = im.beam_from_l80_arcsec(inputs.uv_l80_m, ref_hz)
-            cell = im.cell_arcsec(beam)
+            beam, _ = inputs.beam_at(ref_hz)
+            cell = im.cell_arcsec(beam.size)
             pb = im.pb_fwhm_arcsec(spw.min_freq_hz, dish)
             phasecenter, imsize, gridder, geo_note = _geometry(eb, fids, cell, pb)
             est = sens.expected_noise(eb, width_hz, field_ids=fids, spw_ids=(w.spw_id,), tsys_k=tsys_k)
@@ -416,7 +430,7 @@ def plan_imaging(
                 + (f"{rest} as requested" if cube.rest_freq else f"{rest} (window centre; none requested)")
                 + ", channel width "
                 + (f"{cube.chan_width} as requested" if cube.chan_width else "native"),
-                f"cell {im.quantity(cell, 'arcsec', 3)} = beam/{im.CELLS_PER_BEAM}, beam {beam:.3f}\" "
+                f"cell {im.quantity(cell, 'arcsec', 3)} = beam/{im.CELLS_PER_BEAM}, beam {beam.size:.3f}\" "
                 f"at {ref_hz / 1e9:.3f} GHz; {geo_note}",
                 "expected noise per channel: " + est.describe(),
                 f"threshold {im.quantity(thr, 'Jy', 3)} = {im.THRESHOLD_NSIGMA:g} x {im.ROBUST_NOISE_FACTOR} x "
@@ -511,8 +525,8 @@ def _calibrator_image(
     centre_hz = (min(lows) + max(highs)) / 2
     frac = im.fractional_bandwidth([(eb.spw(s).min_freq_hz, eb.spw(s).max_freq_hz) for s in science])
     deconv, nterms = im.choose_deconvolver(frac)
-    beam = im.beam_from_l80_arcsec(inputs.uv_l80_m, centre_hz)
-    cell = im.cell_arcsec(beam)
+    beam, _ = inputs.beam_at(centre_hz)
+    cell = im.cell_arcsec(beam.size)
     pb = im.pb_fwhm_arcsec(min(lows), dish)
     phasecenter, imsize, gridder, geo_note = _geometry(eb, (fid,), cell, pb)
     bws = {s: eb.spw(s).bandwidth_hz for s in science}

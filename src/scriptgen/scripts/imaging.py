@@ -7,6 +7,7 @@ keyword lists in a fixed order, step titles) and renders it.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import jinja2
@@ -69,10 +70,22 @@ def tclean_kwargs(image: ImageSpec) -> list[tuple[PySource, Any]]:
     return [(PySource(k), v) for k, v in kw]
 
 
+#: Comment lines are wrapped to this width (black leaves comments alone).
+COMMENT_WIDTH = 80
+
+
+def wrap(notes) -> list[str]:
+    """Explanatory notes as comment lines; continuation lines indented."""
+    lines: list[str] = []
+    for note in notes:
+        lines += textwrap.wrap(note, COMMENT_WIDTH, subsequent_indent="  ", break_on_hyphens=False) or [""]
+    return lines
+
+
 def _image_view(image: ImageSpec) -> dict[str, Any]:
     return {
         "title": image.title,
-        "notes": image.notes,
+        "notes": wrap(image.notes),
         "imagename": image.imagename,
         "kwargs": tclean_kwargs(image),
     }
@@ -122,6 +135,8 @@ def _steps(plan: ImagingPlan) -> list[dict[str, Any]]:
             "notes": (),
         }
     )
+    for step in steps:
+        step["notes"] = wrap(step["notes"])
     return steps
 
 
@@ -136,9 +151,10 @@ def render(plan: ImagingPlan, env: jinja2.Environment, *, script_name: str = nam
         env,
         TEMPLATE,
         plan=plan,
+        contsub_notes=wrap(plan.contsub.notes) if plan.contsub else [],
         steps=steps,
         step_titles={i: s["title"] for i, s in enumerate(steps)},
-        header=plan.header,
+        header=wrap(plan.header),
         version=__version__,
         script_name=script_name,
         casatasks=[PySource(t) for t in CASATASKS],
