@@ -154,3 +154,20 @@ def test_relative_path_gives_the_same_eb(standard_eb, inspected, monkeypatch):
 
 def test_a_clean_eb_has_no_notes(standard_eb):
     assert inspect_with_notes(standard_eb.ms_path).notes == ()
+
+
+def test_window_kinds_agree_with_msmetadata_almaspws(case):
+    """Our classification, done without msmetadata, matches CASA's own."""
+    from scriptgen import casa_env
+
+    truth, eb = case
+    md = casa_env.casatools().msmetadata()
+    md.open(str(truth.ms_path))
+    try:
+        casa = {kind: set(md.almaspws(**{key: True}).tolist())
+                for kind, key in (("WVR", "wvr"), ("TDM", "tdm"), ("FDM", "fdm"),
+                                  ("CH_AVG", "chavg"), ("SQLD", "sqld"))}  # fmt: skip
+    finally:
+        md.close()
+    ours = {kind: {s.spw_id for s in eb.spws if s.kind.value == kind} for kind in casa}
+    assert ours == casa
