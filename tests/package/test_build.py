@@ -70,6 +70,7 @@ def test_tree_is_complete_and_readme_right(reduced_workdir, qa2_report_file, tmp
 def test_existing_package_refused_then_nothing_overwritten_with_force(reduced_workdir, tmp_path):
     out = tmp_path / "out"
     first = assemble(reduced_workdir, out, IDS, plots=False)
+    assert any("--qa2-report" in w for w in first.warnings)
     readme = first.member_dir / "README"
     with pytest.raises(ScriptgenError, match="--force"):
         assemble(reduced_workdir, out, IDS, plots=False)
