@@ -73,7 +73,8 @@ class CalibrationPlan:
     mode: str
     tables: CalTables
     steps: tuple[Step, ...]
-    header: tuple[str, ...]
+    #: Header comment lines as (indent level, text).
+    header: tuple[tuple[int, str], ...]
     decisions: tuple[Decision, ...]
     #: Global names the script defines before any step (name -> value).
     variables: Mapping[str, Any] = field(default_factory=frozen_mapping)

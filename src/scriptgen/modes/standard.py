@@ -35,30 +35,31 @@ def _step(key: str, title: str, *, context=None, notes=(), skipped=None) -> Step
     )
 
 
-def _intents_summary(eb: ExecBlock) -> list[str]:
+def _intents_summary(eb: ExecBlock) -> list[tuple[int, str]]:
     lines = []
     for fld in eb.fields:
         intents = ", ".join(i for i in fld.intents) or "no intents"
         same = fld.source_name == fld.name
         source = "" if same else f" (source {fld.source_name!r})"
-        lines.append(f"  field {fld.field_id}: {fld.name!r}{source}: {intents}")
+        lines.append((1, f"field {fld.field_id}: {fld.name!r}{source}: {intents}"))
     return lines
 
 
-def _header(eb: ExecBlock, options: PlanOptions, refant: cal.RefantChoice) -> tuple[str, ...]:
+def _header(eb: ExecBlock, options: PlanOptions, refant: cal.RefantChoice) -> tuple[tuple[int, str], ...]:
+    """Header comment lines as (indent level, text)."""
     science = derive.science_spws(eb)
     n12 = sum(1 for a in eb.antennas if abs(a.diameter_m - 12.0) < 0.5)
     n7 = sum(1 for a in eb.antennas if abs(a.diameter_m - 7.0) < 0.5)
     arrays = ", ".join(x for x in (n12 and f"{n12} x 12 m", n7 and f"{n7} x 7 m") if x) or "no antennas"
     band = derive.band(eb)
     lines = [
-        f"Execution block: {eb.uid!r}" + (f", project {eb.project!r}" if eb.project else ""),
-        f"CASA used at generation: {options.casa_version}" if options.casa_version else "CASA version at generation: unknown",
-        f"Band {band}, {arrays}, {len(eb.scans)} scans" if band else f"{arrays}, {len(eb.scans)} scans",
-        f"Science windows: {cal.ids(science)}; Tsys windows: {cal.ids(derive.tsys_spws(eb)) or 'none'}",
-        "Fields and intents:",
+        (0, f"Execution block: {eb.uid!r}" + (f", project {eb.project!r}" if eb.project else "")),
+        (0, f"CASA used at generation: {options.casa_version}" if options.casa_version else "CASA version at generation: unknown"),
+        (0, f"Band {band}, {arrays}, {len(eb.scans)} scans" if band else f"{arrays}, {len(eb.scans)} scans"),
+        (0, f"Science windows: {cal.ids(science)}; Tsys windows: {cal.ids(derive.tsys_spws(eb)) or 'none'}"),
+        (0, "Fields and intents:"),
         *_intents_summary(eb),
-        f"Reference antenna: {refant.refant!r}: {refant.reason}",
+        (0, f"Reference antenna: {refant.refant!r}: {refant.reason}"),
     ]
     return tuple(lines)
 
@@ -150,6 +151,7 @@ class StandardMode:
                 "Application of the WVR, Tsys and antpos cal tables",
                 context={
                     "groups": groups,
+                    "group_pairs": [(cal.ids(g.field_ids), str(g.tsys_field_id)) for g in groups],
                     "tsys": bool(tsys_spws),
                     "wvr": wvr.apply,
                     "science_spw": cal.ids(science),

@@ -77,13 +77,13 @@ def _wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False) or [""]
 
 
-def _wrapped_header(lines: tuple[str, ...]) -> list[str]:
+def _wrapped_header(lines: tuple[tuple[int, str], ...]) -> list[tuple[int, str]]:
+    """(level, text) lines wrapped to the comment width; continuations one level deeper."""
     out = []
-    for line in lines:
-        indent = len(line) - len(line.lstrip())
-        wrapped = _wrap(line.strip(), COMMENT_WIDTH - indent)
-        out.append(" " * indent + wrapped[0])
-        out.extend(" " * (indent + 4) + more for more in wrapped[1:])
+    for level, text in lines:
+        wrapped = _wrap(text, COMMENT_WIDTH - 2 * level)
+        out.append((level, wrapped[0]))
+        out.extend((level + 1, more) for more in _wrap(" ".join(wrapped[1:]), COMMENT_WIDTH - 2 * (level + 1)) if wrapped[1:])
     return out
 
 
