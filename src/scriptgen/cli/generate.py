@@ -47,7 +47,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="folder of templates that override the packaged ones (same relative paths)",
     )
-    parser.add_argument("--mode", metavar="NAME", help="force an observing mode (default: chosen per EB)")
+    from ..modes import available
+
+    known = ", ".join(f"{name} ({mode.description})" for name, mode in available().items())
+    parser.add_argument(
+        "--mode",
+        metavar="NAME",
+        help=f"force an observing mode instead of choosing one per EB; known: {known}",
+    )
     parser.add_argument(
         "--force",
         action="store_true",
