@@ -48,6 +48,14 @@ def test_directory_that_is_not_a_table(tmp_path, capfd):
     assert_one_line_error(code, err, "not a CASA table (it has no table.dat)")
 
 
+def test_folder_of_measurement_sets_names_them(tmp_path, capfd):
+    for name in ("a.ms", "b.ms"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "table.dat").write_bytes(b"")
+    code, _, err = run_inspect(capfd, str(tmp_path))
+    assert_one_line_error(code, err, "it holds a.ms, b.ms")
+
+
 def test_unparseable_json_is_not_taken_for_a_snapshot(tmp_path, capfd):
     path = tmp_path / "eb.json"
     path.write_text("{not json")

@@ -59,8 +59,10 @@ def check_measurement_set(path: Path) -> None:
             f"{path} is a file; a MeasurementSet is a directory (e.g. uid___A002_X1_X2.ms)"
         )
     if not (path / "table.dat").exists():
+        inside = sorted(p.name for p in path.glob("*.ms*") if is_table_dir(p))
+        hint = f"; it holds {', '.join(inside[:3])}{', ...' if len(inside) > 3 else ''}" if inside else ""
         raise NotAMeasurementSet(
-            f"{path} is a directory but not a CASA table (it has no table.dat)"
+            f"{path} is a directory but not a CASA table (it has no table.dat){hint}"
         )
     missing = [name for name in REQUIRED_SUBTABLES if not (path / name).exists()]
     if missing:
