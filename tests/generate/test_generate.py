@@ -104,3 +104,34 @@ def test_cli_help_explains_the_calibrator_flux_file(capsys):
         main(["generate", "--help"])
     out = capsys.readouterr().out
     assert "--calibrator-fluxes" in out and "source,flux_jy,spix,reffreq_ghz" in out
+
+
+def test_every_emitted_script_calls_casatasks_with_accepted_parameters():
+    """All scripts a two-EB generation writes (calibration, flux equalisation, scriptForPI)."""
+    import ast
+    import inspect
+
+    from scriptgen import casa_env
+
+    casa_env.configure()
+    import casatasks
+
+    files, _, missing = render_files([tdm_fdm_eb(), _second_eb()], GenerateOptions(out_dir="unused"))
+    scripts = {name: text for name, text in files.items() if name.endswith(".py")}
+    assert len(scripts) + len(missing) == 4
+    for name, text in scripts.items():
+        tree = ast.parse(text)
+        imported = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "casatasks"
+            for alias in node.names
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in imported:
+                task = getattr(casatasks, node.func.id)
+                if node.func.id == "casalog" or not callable(task):
+                    continue
+                used = {kw.arg for kw in node.keywords if kw.arg}
+                accepted = set(inspect.signature(task).parameters)
+                assert used <= accepted, f"{name}: {node.func.id} does not accept {sorted(used - accepted)}"
