@@ -144,5 +144,5 @@ def test_auto_mask_lowers_the_sidelobe_threshold_for_high_sidelobes():
     mask = im.auto_mask(10, 12.0, 60.0, cube=True, sidelobe_level=0.72)
     assert mask.sidelobethreshold * 0.72 <= im.MAX_SIDELOBE_MASK_FRACTION
     assert mask.sidelobethreshold == pytest.approx(0.97)
-    assert "0.72" in mask.reason
+    assert "0.72" in mask.reason and mask.minbeamfrac == 0.1
     assert im.auto_mask(10, 12.0, 60.0, cube=True, sidelobe_level=0.3).sidelobethreshold == 1.5
