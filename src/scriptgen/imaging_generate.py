@@ -111,6 +111,8 @@ def generate_imaging(
         rest_freq=check_quantity(rest_freq, (u.Hz,), "--rest-freq"),
         chan_width=check_quantity(chan_width, (u.Hz, u.m / u.s), "--chan-width"),
     )
+    if tsys_k is not None and not tsys_k > 0:
+        raise ScriptgenError(f"--tsys must be a positive temperature in K, got {tsys_k}")
     eb = inspect_ms(ms)
     tsys, tsys_note = resolve_tsys(eb, tsys_k, tsys_from)
     science = derive.science_spws(eb)
