@@ -30,7 +30,8 @@ science-goal file (--goal, JSON or .toml; command-line values override it):
 
 examples:
   scriptgen qa2 target.cont.image --residual target.cont.residual --rms 0.05mJy --beam 0.5arcsec
-  scriptgen qa2 target.pbcor.fits --goal goal.toml --json qa2.json
+  scriptgen qa2 target.cont.image.fits --goal goal.toml --json qa2.json
+  scriptgen qa2 target.cont.image --rms 0.05mJy --execblock uid___A002_X1_X2.ms   (achieved/predicted)
 
 exit status: 0 PASS or SEMIPASS or nothing requested, 1 FAIL, 2 bad input.
 """
