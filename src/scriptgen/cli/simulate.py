@@ -52,16 +52,43 @@ Exit status: 0 on success, 2 on bad options or when OUT.ms exists without
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out", metavar="OUT.ms", help="MeasurementSet to create")
-    parser.add_argument("--band", type=int, default=3, choices=(3, 6, 7), help="ALMA receiver band (default 3)")
-    parser.add_argument("--array", default="12m", choices=("12m", "7m"), help="12 m main array or 7 m ACA (default 12m)")
-    parser.add_argument("--antennas", type=int, default=10, metavar="N", help="number of antennas (default 10)")
-    parser.add_argument("--spws", type=int, default=4, metavar="N", help="science windows, one per baseband, 1-4 (default 4)")
-    parser.add_argument("--nchan", type=int, default=64, metavar="N", help="channels per science window (default 64)")
+    parser.add_argument(
+        "--band", type=int, default=3, choices=(3, 6, 7), help="ALMA receiver band (default 3)"
+    )
+    parser.add_argument(
+        "--array",
+        default="12m",
+        choices=("12m", "7m"),
+        help="12 m main array or 7 m ACA (default 12m)",
+    )
+    parser.add_argument(
+        "--antennas", type=int, default=10, metavar="N", help="number of antennas (default 10)"
+    )
+    parser.add_argument(
+        "--spws",
+        type=int,
+        default=4,
+        metavar="N",
+        help="science windows, one per baseband, 1-4 (default 4)",
+    )
+    parser.add_argument(
+        "--nchan",
+        type=int,
+        default=64,
+        metavar="N",
+        help="channels per science window (default 64)",
+    )
     parser.add_argument(
         "--tdm-tsys", action="store_true",
         help="measure Tsys in separate TDM windows; science windows become narrow FDM windows inside them",
     )  # fmt: skip
-    parser.add_argument("--mosaic", type=int, default=1, metavar="N", help="target pointings (1 = single field, up to 7)")
+    parser.add_argument(
+        "--mosaic",
+        type=int,
+        default=1,
+        metavar="N",
+        help="target pointings (1 = single field, up to 7)",
+    )
     parser.add_argument(
         "--flux-calibrator", default="quasar", metavar="NAME",
         help="'quasar' (default) or a solar-system body modelled by Butler-JPL-Horizons 2012, e.g. Ceres",
@@ -74,11 +101,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--line", metavar="FREQ_GHZ,FWHM_MHZ,PEAK_JY",
         help="inject a Gaussian line into the target (LSRK centre inside a science window)",
     )  # fmt: skip
-    parser.add_argument("--no-corrupt", action="store_true", help="calibrated-looking data: sky model and noise only")
-    parser.add_argument("--seed", type=int, default=1, help="random seed; same seed, same EB (default 1)")
-    parser.add_argument("--uid", help="EB uid (default: from OUT's name if it is uid___..., else uid___A002_Xsyn_X1)")
-    parser.add_argument("--start", default=None, metavar="ISO", help="UTC start, e.g. 2024-03-15T03:00:00 (the default)")
-    parser.add_argument("--force", action="store_true", help="replace OUT.ms (and its truth file) if it exists")
+    parser.add_argument(
+        "--no-corrupt",
+        action="store_true",
+        help="calibrated-looking data: sky model and noise only",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1, help="random seed; same seed, same EB (default 1)"
+    )
+    parser.add_argument(
+        "--uid",
+        help="EB uid (default: from OUT's name if it is uid___..., else uid___A002_Xsyn_X1)",
+    )
+    parser.add_argument(
+        "--start",
+        default=None,
+        metavar="ISO",
+        help="UTC start, e.g. 2024-03-15T03:00:00 (the default)",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace OUT.ms (and its truth file) if it exists"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
 
@@ -93,7 +136,9 @@ def parse_line(text: str):
             raise ValueError
         freq, fwhm, peak = (float(p) for p in parts)
     except ValueError:
-        raise ScriptgenError(f"--line wants FREQ_GHZ,FWHM_MHZ,PEAK_JY (e.g. 102.8,60,0.5), got {text!r}") from None
+        raise ScriptgenError(
+            f"--line wants FREQ_GHZ,FWHM_MHZ,PEAK_JY (e.g. 102.8,60,0.5), got {text!r}"
+        ) from None
     return LineSpec(centre_ghz=freq, fwhm_mhz=fwhm, peak_jy=peak)
 
 
@@ -154,8 +199,12 @@ def summary(truth) -> str:
     ]
     for fld in truth.fields:
         flux = ", ".join(f"{v:.3f}" for v in fld.spw_flux_jy.values())
-        lines.append(f"  field {fld.field_id} {fld.name:<14} {'/'.join(fld.roles):<9} Jy per science spw: {flux}")
-    lines.append(f"  {len(truth.scans)} scans, {truth.end_mjd_s - truth.start_mjd_s:.0f} s of observing")
+        lines.append(
+            f"  field {fld.field_id} {fld.name:<14} {'/'.join(fld.roles):<9} Jy per science spw: {flux}"
+        )
+    lines.append(
+        f"  {len(truth.scans)} scans, {truth.end_mjd_s - truth.start_mjd_s:.0f} s of observing"
+    )
     if truth.line is not None:
         lines.append(
             f"  line {truth.line.spec.centre_ghz} GHz LSRK (TOPO {truth.line.topo_centre_hz / 1e9:.4f} GHz) "

@@ -49,14 +49,18 @@ class TsysModel:
     def spectrum(self, antenna: int, baseband: int, freqs_hz: np.ndarray) -> np.ndarray:
         b = baseband - 1
         x = (np.asarray(freqs_hz) - self.bb_centre_hz[b]) / 1e9
-        return self.t0_k[antenna, b] * (1 + self.slope[antenna, b] * x + self.curve[antenna, b] * x**2)
+        return self.t0_k[antenna, b] * (
+            1 + self.slope[antenna, b] * x + self.curve[antenna, b] * x**2
+        )
 
     def per_antenna(self, baseband: int, freqs_hz: np.ndarray) -> np.ndarray:
         """Tsys [antenna, channel] for one baseband."""
         return np.stack([self.spectrum(a, baseband, freqs_hz) for a in range(self.t0_k.shape[0])])
 
 
-def tsys_model(rng: np.random.Generator, band: int, n_ant: int, bb_centres_hz: list[float]) -> TsysModel:
+def tsys_model(
+    rng: np.random.Generator, band: int, n_ant: int, bb_centres_hz: list[float]
+) -> TsysModel:
     """Per-antenna Tsys scattered by +-15 % around the band's typical value."""
     n_bb = len(bb_centres_hz)
     return TsysModel(
@@ -67,7 +71,13 @@ def tsys_model(rng: np.random.Generator, band: int, n_ant: int, bb_centres_hz: l
     )
 
 
-def radiometer_sigma_jy(tsys_i: np.ndarray, tsys_j: np.ndarray, dish_m: float, chan_width_hz: float, integration_s: float) -> np.ndarray:
+def radiometer_sigma_jy(
+    tsys_i: np.ndarray,
+    tsys_j: np.ndarray,
+    dish_m: float,
+    chan_width_hz: float,
+    integration_s: float,
+) -> np.ndarray:
     """Rms of the real part of one visibility (one channel, pol, integration).
 
     sigma = 2 k sqrt(Tsys_i Tsys_j) / (eta A sqrt(2 dnu dt)); summed over

@@ -38,7 +38,13 @@ def injected_table_path(ms: Path, kind: str) -> Path:
     return ms.with_name(f"{ms.name}.injected_{kind}.tbl")
 
 
-def build_execblock(ms: str | Path, config: SyntheticConfig | None = None, *, progress: bool = False, overwrite: bool = False) -> Truth:
+def build_execblock(
+    ms: str | Path,
+    config: SyntheticConfig | None = None,
+    *,
+    progress: bool = False,
+    overwrite: bool = False,
+) -> Truth:
     """Write a synthetic ALMA-like EB at ``ms`` and its truth beside it.
 
     Returns the :class:`Truth` also saved as ``<ms>.truth.json``. Refuses to
@@ -76,13 +82,18 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
     rng = np.random.default_rng(cfg.seed)
     ants = antennas(cfg)
     n_ant = len(ants)
-    with step(f"simulating {n_ant} antennas, {len(layout.spws)} windows, {len(layout.scans)} scans", quiet=quiet):
+    with step(
+        f"simulating {n_ant} antennas, {len(layout.spws)} windows, {len(layout.scans)} scans",
+        quiet=quiet,
+    ):
         where = sky_for(cfg, layout)
         run_simulator(work, cfg, layout, ants, where)
         dd = tables.data_description_map(work)
         tables.name_fields(work, layout)
         tables.renumber_scans(work, layout, where.start_mjd_s)
-    directions = {f.field_id: _radians(where.direction_deg(f.dra_deg, f.ddec_deg)) for f in layout.fields}
+    directions = {
+        f.field_id: _radians(where.direction_deg(f.dra_deg, f.ddec_deg)) for f in layout.fields
+    }
     source = _radians((where.centre_ra_deg, where.centre_dec_deg))
     line_topo_hz = _line_topo_hz(cfg, where, layout) if cfg.line else None
     tsys = tsys_model(rng, cfg.band, n_ant, [c * 1e9 for c in BAND_TUNINGS[cfg.band][1]])
@@ -92,7 +103,9 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
         body_fluxes = {}
         for fld in layout.fields:
             if fld.solar_system:
-                body_fluxes[fld.field_id] = sky.predict_solar_system(work, fld, tuple(s.spw_id for s in science))
+                body_fluxes[fld.field_id] = sky.predict_solar_system(
+                    work, fld, tuple(s.spw_id for s in science)
+                )
                 sky.scale_model(work, fld.field_id, cfg.flux_cal_scale_error)
         sky.write_models(work, cfg, layout, directions, source, line_topo_hz, dd)
     injected = {}
@@ -101,7 +114,9 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
         if cfg.corrupt:
             bp, gains = injected_table_path(ms, "bandpass"), injected_table_path(ms, "gains")
             corrupt.make_bandpass_table(work, layout, bp, rng, n_ant)
-            corrupt.make_gain_table(work, layout, gains, rng, n_ant, BAND_TUNINGS[cfg.band][0] * 1e9)
+            corrupt.make_gain_table(
+                work, layout, gains, rng, n_ant, BAND_TUNINGS[cfg.band][0] * 1e9
+            )
             corrupt.apply_gains_and_bandpass(work, cfg, layout, bp, gains)
             corrupt.add_noise(work, cfg, science, tsys, dd, rng, from_model=False)
             corrupt.scale_by_tsys(work, full_res, tsys, dd)
@@ -121,7 +136,9 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
             shutil.rmtree(ms)
         tables.copy_without_wvr_cross(work, ms, dd[layout.wvr.spw_id])
         tables.write_syscal(ms, layout, tsys, where.start_mjd_s, n_ant)
-    return _truth(ms, cfg, layout, ants, where, directions, tsys, body_fluxes, line_topo_hz, injected)
+    return _truth(
+        ms, cfg, layout, ants, where, directions, tsys, body_fluxes, line_topo_hz, injected
+    )
 
 
 def _radians(deg: tuple[float, float]) -> tuple[float, float]:
@@ -139,7 +156,8 @@ class _AzEl:
         self._me = casa_env.casatools().measures()
         self._me.doframe(self._me.observatory("ALMA"))
         self._dirs = {
-            fid: self._me.direction("J2000", f"{ra!r}rad", f"{dec!r}rad") for fid, (ra, dec) in directions.items()
+            fid: self._me.direction("J2000", f"{ra!r}rad", f"{dec!r}rad")
+            for fid, (ra, dec) in directions.items()
         }
         self._cache: dict[tuple[float, int], tuple[float, float]] = {}
 
@@ -161,7 +179,9 @@ def _field_of_time(layout: Layout, start_mjd_s: float):
     ids = np.array([v.field_id for s in layout.scans for v in s.visits])
 
     def lookup(times: np.ndarray) -> np.ndarray:
-        idx = np.clip(np.searchsorted(starts, times - start_mjd_s, side="right") - 1, 0, len(ids) - 1)
+        idx = np.clip(
+            np.searchsorted(starts, times - start_mjd_s, side="right") - 1, 0, len(ids) - 1
+        )
         return ids[idx]
 
     return lookup
@@ -173,14 +193,18 @@ def _line_topo_hz(cfg: SyntheticConfig, where: Sky, layout: Layout) -> float:
     try:
         me.doframe(me.observatory("ALMA"))
         me.doframe(me.epoch("UTC", f"{where.start_mjd_s + layout.duration_s / 2!r}s"))
-        me.doframe(me.direction("J2000", f"{where.centre_ra_deg!r}deg", f"{where.centre_dec_deg!r}deg"))
+        me.doframe(
+            me.direction("J2000", f"{where.centre_ra_deg!r}deg", f"{where.centre_dec_deg!r}deg")
+        )
         topo = me.measure(me.frequency("LSRK", f"{cfg.line.centre_ghz * 1e9!r}Hz"), "TOPO")
         return float(topo["m0"]["value"])
     finally:
         me.done()
 
 
-def _truth(ms, cfg, layout, ants, where, directions, tsys, body_fluxes, line_topo_hz, injected) -> Truth:
+def _truth(
+    ms, cfg, layout, ants, where, directions, tsys, body_fluxes, line_topo_hz, injected
+) -> Truth:
     science_ids = tuple(s.spw_id for s in layout.science)
     fields = []
     for f in layout.fields:
@@ -189,7 +213,9 @@ def _truth(ms, cfg, layout, ants, where, directions, tsys, body_fluxes, line_top
             flux = float(np.mean(list(spw_flux.values()))) if spw_flux else 0.0
         else:
             spw_flux = {
-                s.spw_id: float(sky.power_law(f.flux_jy, f.spectral_index, f.ref_freq_hz, s.centre_hz))
+                s.spw_id: float(
+                    sky.power_law(f.flux_jy, f.spectral_index, f.ref_freq_hz, s.centre_hz)
+                )
                 for s in layout.science
             }
             flux = f.flux_jy
@@ -219,12 +245,19 @@ def _truth(ms, cfg, layout, ants, where, directions, tsys, body_fluxes, line_top
     noise = {}
     for s in layout.science:
         t = float(np.median(tsys.per_antenna(s.baseband, np.asarray(s.chan_freqs_hz()))))
-        noise[s.spw_id] = float(radiometer_sigma_jy(t, t, cfg.dish_m, s.chan_width_hz, cfg.integration_s))
+        noise[s.spw_id] = float(
+            radiometer_sigma_jy(t, t, cfg.dish_m, s.chan_width_hz, cfg.integration_s)
+        )
     line = None
     if cfg.line is not None:
         spw_id = next(s.spw_id for s in layout.science if s.contains(line_topo_hz))
         target = layout.fields_with_role("target")[0]
-        line = LineTruth(spec=cfg.line, spw_id=spw_id, topo_centre_hz=line_topo_hz, source_name=target.source_name)
+        line = LineTruth(
+            spec=cfg.line,
+            spw_id=spw_id,
+            topo_centre_hz=line_topo_hz,
+            source_name=target.source_name,
+        )
     return Truth(
         schema=SCHEMA_VERSION, uid=cfg.uid, ms=str(ms), config=cfg,
         start_mjd_s=where.start_mjd_s, end_mjd_s=where.start_mjd_s + layout.duration_s,

@@ -95,7 +95,9 @@ class SyntheticConfig:
     note: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
-        _check(self.band in SUPPORTED_BANDS, f"band must be one of {SUPPORTED_BANDS}, got {self.band}")
+        _check(
+            self.band in SUPPORTED_BANDS, f"band must be one of {SUPPORTED_BANDS}, got {self.band}"
+        )
         _check(self.array in ARRAY_DISH_M, f"array must be '12m' or '7m', got {self.array!r}")
         _check(3 <= self.n_antennas <= 40, f"n_antennas must be 3-40, got {self.n_antennas}")
         _check(1 <= self.n_spws <= 4, f"n_spws must be 1-4 (one per baseband), got {self.n_spws}")
@@ -106,10 +108,15 @@ class SyntheticConfig:
             f"mosaic_pointings must be 1-7, got {self.mosaic_pointings}",
         )
         _check(self.flux_cal_scale_error > 0, "flux_cal_scale_error must be positive")
-        _check(bool(self.flux_calibrator.strip()), "flux_calibrator must be 'quasar' or a body name")
+        _check(
+            bool(self.flux_calibrator.strip()), "flux_calibrator must be 'quasar' or a body name"
+        )
         _check(self.n_target_scans >= 1, "n_target_scans must be at least 1")
         _check(self.target_flux_jy > 0, "target_flux_jy must be positive")
-        _check(-80.0 <= self.dec_deg <= 40.0, f"dec_deg must be -80..40 (visible from ALMA), got {self.dec_deg}")
+        _check(
+            -80.0 <= self.dec_deg <= 40.0,
+            f"dec_deg must be -80..40 (visible from ALMA), got {self.dec_deg}",
+        )
         _check(
             self.uid.startswith("uid___") and "/" not in self.uid,
             f"uid must look like uid___A002_Xsyn_X1, got {self.uid!r}",

@@ -42,12 +42,24 @@ def _rows(tb, query: str):
     return tb.query(query)
 
 
-def _sigma_rows(ant1: np.ndarray, ant2: np.ndarray, tsys: np.ndarray, spw: SpwPlan, cfg: SyntheticConfig) -> np.ndarray:
+def _sigma_rows(
+    ant1: np.ndarray, ant2: np.ndarray, tsys: np.ndarray, spw: SpwPlan, cfg: SyntheticConfig
+) -> np.ndarray:
     """Radiometer noise [chan, row] from per-antenna Tsys [ant, chan]."""
-    return radiometer_sigma_jy(tsys[ant1].T, tsys[ant2].T, cfg.dish_m, spw.chan_width_hz, cfg.integration_s)
+    return radiometer_sigma_jy(
+        tsys[ant1].T, tsys[ant2].T, cfg.dish_m, spw.chan_width_hz, cfg.integration_s
+    )
 
 
-def add_noise(ms: Path, cfg: SyntheticConfig, spws: tuple[SpwPlan, ...], tsys: TsysModel, dd_of_spw: dict[int, int], rng: np.random.Generator, from_model: bool) -> None:
+def add_noise(
+    ms: Path,
+    cfg: SyntheticConfig,
+    spws: tuple[SpwPlan, ...],
+    tsys: TsysModel,
+    dd_of_spw: dict[int, int],
+    rng: np.random.Generator,
+    from_model: bool,
+) -> None:
     """DATA = (MODEL_DATA if ``from_model`` else DATA) + thermal noise.
 
     Calibrated-scale data: the noise of a baseline follows the Tsys of its
@@ -78,7 +90,9 @@ def add_noise(ms: Path, cfg: SyntheticConfig, spws: tuple[SpwPlan, ...], tsys: T
         tb.close()
 
 
-def scale_by_tsys(ms: Path, spws: tuple[SpwPlan, ...], tsys: TsysModel, dd_of_spw: dict[int, int]) -> None:
+def scale_by_tsys(
+    ms: Path, spws: tuple[SpwPlan, ...], tsys: TsysModel, dd_of_spw: dict[int, int]
+) -> None:
     """Divide by sqrt(Tsys_i Tsys_j): raw data in correlation-coefficient-like
     units, which the Tsys calibration multiplies back.
 
@@ -98,8 +112,13 @@ def scale_by_tsys(ms: Path, spws: tuple[SpwPlan, ...], tsys: TsysModel, dd_of_sp
                 t = tsys.per_antenna(spw.baseband, np.asarray(spw.chan_freqs_hz()))
                 factor = np.sqrt(t[a1].T * t[a2].T)  # [chan, row]
                 sel.putcol("DATA", (sel.getcol("DATA") / factor[None]).astype(np.complex64))
-                sel.putcol("SIGMA", (sel.getcol("SIGMA") / factor.mean(axis=0)[None]).astype(np.float32))
-                sel.putcol("WEIGHT", (sel.getcol("WEIGHT") * factor.mean(axis=0)[None] ** 2).astype(np.float32))
+                sel.putcol(
+                    "SIGMA", (sel.getcol("SIGMA") / factor.mean(axis=0)[None]).astype(np.float32)
+                )
+                sel.putcol(
+                    "WEIGHT",
+                    (sel.getcol("WEIGHT") * factor.mean(axis=0)[None] ** 2).astype(np.float32),
+                )
             finally:
                 sel.close()
     finally:
@@ -122,12 +141,16 @@ def bandpass_shapes(rng: np.random.Generator, n_ant: int, spw: SpwPlan) -> np.nd
             ripple = 0.05 * np.sin(2 * np.pi * (rng.uniform(1.5, 3.0) * x + rng.uniform(0, 1)))
             rolloff = 1 - 0.25 * np.abs(x) ** 8
             amp = scale * (1 + rng.uniform(-0.08, 0.08) * x + ripple) * rolloff
-            phase = np.radians(rng.uniform(-30, 30) * x + 5 * np.sin(2 * np.pi * rng.uniform(1, 2) * x))
+            phase = np.radians(
+                rng.uniform(-30, 30) * x + 5 * np.sin(2 * np.pi * rng.uniform(1, 2) * x)
+            )
             out[p, :, a] = amp * np.exp(1j * phase)
     return out
 
 
-def make_bandpass_table(ms: Path, layout: Layout, out: Path, rng: np.random.Generator, n_ant: int) -> None:
+def make_bandpass_table(
+    ms: Path, layout: Layout, out: Path, rng: np.random.Generator, n_ant: int
+) -> None:
     """Solve a bandpass template on the bandpass calibrator, then overwrite
     its solutions with the injected shapes."""
     tasks, tb = casa_env.casatasks(), casa_env.casatools().table()
@@ -136,7 +159,7 @@ def make_bandpass_table(ms: Path, layout: Layout, out: Path, rng: np.random.Gene
     bp_field = layout.fields_with_role("bandpass")[0].field_id
     tasks.bandpass(
         vis=str(ms), caltable=str(out), field=str(bp_field), spw=sci,
-        solint="inf", combine="scan", refant="0", minsnr=0.0, solnorm=False,
+        solint="inf", combine="scan", refant="0", minsnr=0.0, solnorm=False, minblperant=2,
     )  # fmt: skip
     tb.open(str(out), nomodify=False)
     try:
@@ -169,11 +192,17 @@ def gain_curves(rng: np.random.Generator, n_ant: int, times_s: np.ndarray) -> np
         phase = np.full(times_s.size, rng.uniform(-180, 180))
         amp = np.ones(times_s.size)
         for period in WANDER_PERIODS_S:
-            phase += PHASE_WANDER_DEG / len(WANDER_PERIODS_S) * 1.7 * np.sin(
-                2 * np.pi * (times_s / period + rng.uniform(0, 1))
+            phase += (
+                PHASE_WANDER_DEG
+                / len(WANDER_PERIODS_S)
+                * 1.7
+                * np.sin(2 * np.pi * (times_s / period + rng.uniform(0, 1)))
             )
-            amp += AMPLITUDE_WANDER / len(WANDER_PERIODS_S) * 1.7 * np.sin(
-                2 * np.pi * (times_s / period + rng.uniform(0, 1))
+            amp += (
+                AMPLITUDE_WANDER
+                / len(WANDER_PERIODS_S)
+                * 1.7
+                * np.sin(2 * np.pi * (times_s / period + rng.uniform(0, 1)))
             )
         if a == 0:
             # Keep the first antenna steady in phase: a good reference antenna.
@@ -182,7 +211,9 @@ def gain_curves(rng: np.random.Generator, n_ant: int, times_s: np.ndarray) -> np
     return out
 
 
-def make_gain_table(ms: Path, layout: Layout, out: Path, rng: np.random.Generator, n_ant: int, lo_hz: float) -> None:
+def make_gain_table(
+    ms: Path, layout: Layout, out: Path, rng: np.random.Generator, n_ant: int, lo_hz: float
+) -> None:
     """Solve a per-integration gain template, then overwrite it with
     :func:`gain_curves`, phases scaled to each window's frequency (a path
     length delay is the same in every window)."""
@@ -207,7 +238,9 @@ def make_gain_table(ms: Path, layout: Layout, out: Path, rng: np.random.Generato
                 cparam = sel.getcol("CPARAM")
                 g = curves[ants, np.searchsorted(grid, t)]
                 ratio = spw.centre_hz / lo_hz
-                g = np.abs(g) * np.exp(1j * (ratio * np.angle(g) + np.radians(spw_offsets[spw.spw_id][ants])))
+                g = np.abs(g) * np.exp(
+                    1j * (ratio * np.angle(g) + np.radians(spw_offsets[spw.spw_id][ants]))
+                )
                 g[ants == 0] = np.abs(g[ants == 0])
                 sel.putcol("CPARAM", np.broadcast_to(g[None, None, :], cparam.shape).copy())
                 sel.putcol("FLAG", np.zeros(cparam.shape, dtype=bool))
@@ -217,7 +250,9 @@ def make_gain_table(ms: Path, layout: Layout, out: Path, rng: np.random.Generato
         tb.close()
 
 
-def apply_gains_and_bandpass(ms: Path, cfg: SyntheticConfig, layout: Layout, bandpass_table: Path, gains_table: Path) -> None:
+def apply_gains_and_bandpass(
+    ms: Path, cfg: SyntheticConfig, layout: Layout, bandpass_table: Path, gains_table: Path
+) -> None:
     """DATA = G(t) B(nu) MODEL for the science windows, via the simulator."""
     sm = casa_env.casatools().simulator()
     try:
@@ -249,8 +284,12 @@ def fill_ch_avg(ms: Path, layout: Layout, dd_of_spw: dict[int, int]) -> None:
             try:
                 if part.nrows() == 0:
                     continue
+
                 def order(sel):
-                    return np.lexsort((sel.getcol("ANTENNA2"), sel.getcol("ANTENNA1"), sel.getcol("TIME")))
+                    return np.lexsort(
+                        (sel.getcol("ANTENNA2"), sel.getcol("ANTENNA1"), sel.getcol("TIME"))
+                    )
+
                 of, op = order(full), order(part)
                 data = full.getcol("DATA")[:, :, of].mean(axis=1, keepdims=True)
                 out = np.empty_like(data)
@@ -268,7 +307,9 @@ def fill_ch_avg(ms: Path, layout: Layout, dd_of_spw: dict[int, int]) -> None:
         tb.close()
 
 
-def fill_autocorrelations(ms: Path, layout: Layout, dd_of_spw: dict[int, int], raw: bool, tsys: TsysModel) -> None:
+def fill_autocorrelations(
+    ms: Path, layout: Layout, dd_of_spw: dict[int, int], raw: bool, tsys: TsysModel
+) -> None:
     """Autocorrelations of correlator windows: real, positive, flat.
 
     Raw ALMA autocorrelations are normalised total power (about 1); after
@@ -299,7 +340,9 @@ def fill_autocorrelations(ms: Path, layout: Layout, dd_of_spw: dict[int, int], r
         tb.close()
 
 
-def fill_wvr(ms: Path, layout: Layout, dd_of_spw: dict[int, int], elevation_of_row, rng: np.random.Generator) -> None:
+def fill_wvr(
+    ms: Path, layout: Layout, dd_of_spw: dict[int, int], elevation_of_row, rng: np.random.Generator
+) -> None:
     """WVR autocorrelations: sky brightness in K for the row's elevation.
 
     Every antenna sees the same atmosphere (plus a small constant offset

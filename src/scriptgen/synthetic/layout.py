@@ -274,7 +274,9 @@ def fields(cfg: SyntheticConfig) -> tuple[FieldPlan, ...]:
     return tuple(plans)
 
 
-def schedule(cfg: SyntheticConfig, spws: tuple[SpwPlan, ...], flds: tuple[FieldPlan, ...]) -> tuple[ScanPlan, ...]:
+def schedule(
+    cfg: SyntheticConfig, spws: tuple[SpwPlan, ...], flds: tuple[FieldPlan, ...]
+) -> tuple[ScanPlan, ...]:
     """The scan sequence of a typical ALMA EB.
 
     An atmosphere scan precedes the first visit to each calibrator and the
@@ -323,7 +325,9 @@ def plan(cfg: SyntheticConfig) -> Layout:
         # Doppler shifts between LSRK and TOPO are < 1e-4: a window that
         # holds the line with that margin holds it in both frames.
         margin = 1e-4 * line_hz
-        if not any(s.contains(line_hz - margin) and s.contains(line_hz + margin) for s in layout.science):
+        if not any(
+            s.contains(line_hz - margin) and s.contains(line_hz + margin) for s in layout.science
+        ):
             ranges = ", ".join(
                 f"{(s.centre_hz - s.bandwidth_hz / 2) / 1e9:.3f}-{(s.centre_hz + s.bandwidth_hz / 2) / 1e9:.3f}"
                 for s in layout.science

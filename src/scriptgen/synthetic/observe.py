@@ -25,6 +25,7 @@ CONFIG_FILES = {"12m": "alma.cycle10.1.cfg", "7m": "aca.cycle10.cfg"}
 #: Antenna name prefixes as ALMA uses them (DA/DV 12 m, CM 7 m).
 NAME_PREFIX = {"12m": ("DA", 41), "7m": ("CM", 1)}
 
+
 @dataclass(frozen=True)
 class AntennaSpec:
     name: str
@@ -51,7 +52,11 @@ class Sky:
 def antennas(cfg: SyntheticConfig) -> tuple[AntennaSpec, ...]:
     """The first ``n_antennas`` pads of a compact ALMA (or ACA) configuration."""
     path = casa_env.casadata_path() / "alma" / "simmos" / CONFIG_FILES[cfg.array]
-    rows = [line.split() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    rows = [
+        line.split()
+        for line in path.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     if len(rows) < cfg.n_antennas:
         raise ScriptgenError(
             f"the {cfg.array} layout {path.name} has {len(rows)} pads; asked for {cfg.n_antennas} antennas"
@@ -97,7 +102,9 @@ def sim_source_name(field_id: int) -> str:
     return f"SIMFIELD{field_id}"
 
 
-def run_simulator(ms: Path, cfg: SyntheticConfig, layout: Layout, ants: tuple[AntennaSpec, ...], sky: Sky) -> None:
+def run_simulator(
+    ms: Path, cfg: SyntheticConfig, layout: Layout, ants: tuple[AntennaSpec, ...], sky: Sky
+) -> None:
     """Write the skeleton MS: every row the schedule asks for, data zero."""
     ct = casa_env.casatools()
     sm, me = ct.simulator(), ct.measures()

@@ -29,7 +29,9 @@ def power_law(flux_jy: float, spix: float, ref_hz: float, freqs_hz: np.ndarray) 
     return flux_jy * (np.asarray(freqs_hz) / ref_hz) ** spix
 
 
-def gaussian_line(freqs_hz: np.ndarray, centre_hz: float, fwhm_hz: float, peak_jy: float) -> np.ndarray:
+def gaussian_line(
+    freqs_hz: np.ndarray, centre_hz: float, fwhm_hz: float, peak_jy: float
+) -> np.ndarray:
     return peak_jy * np.exp(-4 * math.log(2) * ((np.asarray(freqs_hz) - centre_hz) / fwhm_hz) ** 2)
 
 
@@ -41,7 +43,9 @@ def direction_cosines(ra0: float, dec0: float, ra: float, dec: float) -> tuple[f
     return l, m, math.sqrt(max(0.0, 1 - l * l - m * m)) - 1
 
 
-def point_source_vis(uvw: np.ndarray, freqs_hz: np.ndarray, lmn: tuple[float, float, float], spectrum: np.ndarray) -> np.ndarray:
+def point_source_vis(
+    uvw: np.ndarray, freqs_hz: np.ndarray, lmn: tuple[float, float, float], spectrum: np.ndarray
+) -> np.ndarray:
     """[chan, row] visibilities of a point source with ``spectrum`` [chan]."""
     l, m, n1 = lmn
     if l == 0 and m == 0:
@@ -51,7 +55,9 @@ def point_source_vis(uvw: np.ndarray, freqs_hz: np.ndarray, lmn: tuple[float, fl
     return spectrum[:, None] * np.exp(1j * phase)
 
 
-def predict_solar_system(ms: Path, fld: FieldPlan, science_spw_ids: tuple[int, ...]) -> dict[int, float]:
+def predict_solar_system(
+    ms: Path, fld: FieldPlan, science_spw_ids: tuple[int, ...]
+) -> dict[int, float]:
     """Model a solar-system body with setjy; returns its flux per science spw.
 
     setjy needs the field named after the body; the flux calibrator field
@@ -73,11 +79,15 @@ def predict_solar_system(ms: Path, fld: FieldPlan, science_spw_ids: tuple[int, .
     return fluxes
 
 
-def field_spectrum(cfg: SyntheticConfig, fld: FieldPlan, freqs_hz: np.ndarray, line_topo_hz: float | None) -> np.ndarray:
+def field_spectrum(
+    cfg: SyntheticConfig, fld: FieldPlan, freqs_hz: np.ndarray, line_topo_hz: float | None
+) -> np.ndarray:
     """True flux density [chan] of the source behind a field."""
     spectrum = power_law(fld.flux_jy, fld.spectral_index, fld.ref_freq_hz, freqs_hz)
     if "target" in fld.roles and cfg.line is not None and line_topo_hz is not None:
-        spectrum = spectrum + gaussian_line(freqs_hz, line_topo_hz, cfg.line.fwhm_mhz * 1e6, cfg.line.peak_jy)
+        spectrum = spectrum + gaussian_line(
+            freqs_hz, line_topo_hz, cfg.line.fwhm_mhz * 1e6, cfg.line.peak_jy
+        )
     return spectrum
 
 

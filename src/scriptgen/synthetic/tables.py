@@ -19,6 +19,7 @@ from .atmosphere import TsysModel
 from .config import SyntheticConfig
 from .layout import Layout
 
+
 #: Scalar column description in casatools' table-description dialect.
 def _scalar_desc(value_type: str, comment: str) -> dict:
     return {
@@ -159,7 +160,11 @@ def fix_spectral_windows(ms: Path, layout: Layout) -> None:
         tb.close()
 
 
-def horizontal_pointing(ms: Path, azel_of: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]], field_of_time: Callable[[np.ndarray], np.ndarray]) -> None:
+def horizontal_pointing(
+    ms: Path,
+    azel_of: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+    field_of_time: Callable[[np.ndarray], np.ndarray],
+) -> None:
     """POINTING in AZELGEO, one row per antenna and time, as ALMA records it.
 
     The simulator writes a J2000 row per antenna, integration and
@@ -204,8 +209,13 @@ def write_syscal(ms: Path, layout: Layout, tsys: TsysModel, start_mjd_s: float, 
             spectra = tsys.per_antenna(spw.baseband, np.asarray(spw.chan_freqs_hz()))
             for a in range(n_ant):
                 rows.append((a, spw.spw_id, mid, scan.stop_s - scan.start_s, spectra[a]))
-    time_desc = _scalar_desc("double", "Midpoint of time for which this set of parameters is accurate")
-    time_desc["keywords"] = {"QuantumUnits": np.array(["s"]), "MEASINFO": {"type": "epoch", "Ref": "UTC"}}
+    time_desc = _scalar_desc(
+        "double", "Midpoint of time for which this set of parameters is accurate"
+    )
+    time_desc["keywords"] = {
+        "QuantumUnits": np.array(["s"]),
+        "MEASINFO": {"type": "epoch", "Ref": "UTC"},
+    }
     interval_desc = _scalar_desc("double", "Interval for which this set of parameters is accurate")
     interval_desc["keywords"] = {"QuantumUnits": np.array(["s"])}
     desc = {
@@ -216,8 +226,12 @@ def write_syscal(ms: Path, layout: Layout, tsys: TsysModel, start_mjd_s: float, 
         "INTERVAL": interval_desc,
         "NUM_RECEPTOR": _scalar_desc("int", "Number of receptors"),
         "TSYS_SPECTRUM": _array_desc("float", 2, "System temp. for each of the two receptors", "K"),
-        "TRX_SPECTRUM": _array_desc("float", 2, "Receiver temperature for each of the two receptors", "K"),
-        "TSKY_SPECTRUM": _array_desc("float", 2, "Sky temperature for each of the two receptors", "K"),
+        "TRX_SPECTRUM": _array_desc(
+            "float", 2, "Receiver temperature for each of the two receptors", "K"
+        ),
+        "TSKY_SPECTRUM": _array_desc(
+            "float", 2, "Sky temperature for each of the two receptors", "K"
+        ),
     }
     path = ms / "SYSCAL"
     tb.create(str(path), desc, nrow=len(rows))

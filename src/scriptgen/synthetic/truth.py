@@ -172,7 +172,9 @@ class Truth:
         d["config"] = SyntheticConfig.from_json(d["config"])
         d["spws"] = tuple(SpwTruth(**s) for s in d["spws"])
         d["fields"] = tuple(
-            FieldTruth(**{**f, "roles": tuple(f["roles"]), "spw_flux_jy": _int_keys(f["spw_flux_jy"])})
+            FieldTruth(
+                **{**f, "roles": tuple(f["roles"]), "spw_flux_jy": _int_keys(f["spw_flux_jy"])}
+            )
             for f in d["fields"]
         )
         d["scans"] = tuple(
