@@ -66,20 +66,22 @@ def _load_eb(path: str | Path) -> ExecBlock:
 
 def resolve_tsys(
     eb: ExecBlock, tsys_k: float | None, tsys_from: str | None
-) -> tuple[float | dict[int, float] | None, str]:
-    """The Tsys to predict noise with, and a sentence saying where it came from."""
+) -> tuple[float | dict[int, float] | None, str, str | None]:
+    """The Tsys to predict noise with, a sentence saying where it came from,
+    and the short label the noise descriptions use."""
     if tsys_k is not None:
         if tsys_k <= 0:
             raise ScriptgenError(f"--tsys must be positive, got {tsys_k}")
-        return float(tsys_k), f"Tsys {tsys_k:g} K given on the command line"
+        return float(tsys_k), f"Tsys {tsys_k:g} K given on the command line", "given"
     if tsys_from:
         original = _load_eb(tsys_from)
         mapped = tsys_from_other(eb, original)
         if not mapped:
             raise ScriptgenError(f"{tsys_from} has no SYSCAL Tsys for the windows of {eb.ms_path}")
-        return mapped, f"Tsys: SYSCAL medians of {Path(tsys_from).name} matched by frequency"
+        name = Path(tsys_from).name
+        return mapped, f"Tsys: SYSCAL medians of {name} matched by frequency", f"SYSCAL median of {name}"
     if sens.science_tsys_k(eb, derive.science_spws(eb)):
-        return None, "Tsys: SYSCAL medians of this MS"
+        return None, "Tsys: SYSCAL medians of this MS", None
     band = derive.band(eb)
     typical = sens.TYPICAL_TSYS_K.get(band or 0)
     if typical is None:
@@ -87,7 +89,7 @@ def resolve_tsys(
     return typical, (
         f"ASSUMED Tsys {typical:g} K (typical for band {band}): this MS has no SYSCAL; "
         "rerun with --tsys-from <original EB> for a measured value"
-    )
+    ), f"ASSUMED band {band} typical"
 
 
 def generate_imaging(
@@ -114,7 +116,7 @@ def generate_imaging(
     if tsys_k is not None and not tsys_k > 0:
         raise ScriptgenError(f"--tsys must be a positive temperature in K, got {tsys_k}")
     eb = inspect_ms(ms)
-    tsys, tsys_note = resolve_tsys(eb, tsys_k, tsys_from)
+    tsys, tsys_note, tsys_label = resolve_tsys(eb, tsys_k, tsys_from)
     science = derive.science_spws(eb)
     sources: dict[str, tuple[int, ...]] = {}
     for fid in derive.target_fields(eb):
@@ -133,7 +135,7 @@ def generate_imaging(
             raise ScriptgenError(f"{path} names sources not observed as targets: {unknown}")
     inputs = read_imaging_inputs(ms, eb, sources, science)
     plan = plan_imaging(
-        eb, inputs, cube=cube, cont_ranges=user, tsys_k=tsys, tsys_note=tsys_note,
+        eb, inputs, cube=cube, cont_ranges=user, tsys_k=tsys, tsys_note=tsys_note, tsys_label=tsys_label,
         with_calibrators=with_calibrators,
     )
     from .scripts import imaging as imaging_script

@@ -277,6 +277,7 @@ def plan_imaging(
     cont_ranges: Mapping[str, Mapping[int, lf.LineFree]] | None = None,
     tsys_k: float | Mapping[int, float] | None = None,
     tsys_note: str = "",
+    tsys_label: str | None = None,
     with_calibrators: bool = True,
 ) -> ImagingPlan:
     """Decide every image of ``eb``'s calibrated MS (see module docstring).
@@ -356,7 +357,7 @@ def plan_imaging(
             pb = im.pb_fwhm_arcsec(min(lows), dish)
             phasecenter, imsize, gridder, geo_note = _geometry(eb, fids, cell, pb)
             bws = {w.spw_id: w.n_line_free * abs(eb.spw(w.spw_id).chan_width_hz) for w in usable}
-            est = sens.expected_noise(eb, bws, field_ids=fids, tsys_k=tsys_k)
+            est = sens.expected_noise(eb, bws, field_ids=fids, tsys_k=tsys_k, tsys_label=tsys_label)
             noise[f"{name} continuum"] = est
             thr = im.threshold_jy(est.sigma_jy)
             notes = (
@@ -421,7 +422,7 @@ def plan_imaging(
             cell = im.cell_arcsec(beam.size)
             pb = im.pb_fwhm_arcsec(spw.min_freq_hz, dish)
             phasecenter, imsize, gridder, geo_note = _geometry(eb, fids, cell, pb)
-            est = sens.expected_noise(eb, width_hz, field_ids=fids, spw_ids=(w.spw_id,), tsys_k=tsys_k)
+            est = sens.expected_noise(eb, width_hz, field_ids=fids, spw_ids=(w.spw_id,), tsys_k=tsys_k, tsys_label=tsys_label)
             noise[f"{name} spw {w.spw_id} channel"] = est
             thr = im.threshold_jy(est.sigma_jy)
             vis = contsub_vis if w.line_free else inputs.ms
@@ -491,7 +492,9 @@ def plan_imaging(
                     continue
                 seen.add(fid)
                 calibrators.append(
-                    _calibrator_image(eb, inputs, fid, role.value, science, dish, n_ant, tsys_k, mask_cont)
+                    _calibrator_image(
+                        eb, inputs, fid, role.value, science, dish, n_ant, tsys_k, mask_cont, tsys_label
+                    )
                 )
 
     return ImagingPlan(
@@ -518,6 +521,7 @@ def _calibrator_image(
     n_ant: int,
     tsys_k,
     mask: im.AutoMask,
+    tsys_label: str | None = None,
 ) -> ImageSpec:
     fld = eb.field(fid)
     lows = [eb.spw(s).min_freq_hz for s in science]
@@ -530,7 +534,7 @@ def _calibrator_image(
     pb = im.pb_fwhm_arcsec(min(lows), dish)
     phasecenter, imsize, gridder, geo_note = _geometry(eb, (fid,), cell, pb)
     bws = {s: eb.spw(s).bandwidth_hz for s in science}
-    est = sens.expected_noise(eb, bws, field_ids=(fid,), tsys_k=tsys_k)
+    est = sens.expected_noise(eb, bws, field_ids=(fid,), tsys_k=tsys_k, tsys_label=tsys_label)
     thr = im.threshold_jy(est.sigma_jy)
     return ImageSpec(
         kind="calibrator",

@@ -258,6 +258,7 @@ def expected_noise(
     n_pol: int | None = None,
     efficiency: float | None = None,
     time_s: float | None = None,
+    tsys_label: str | None = None,
 ) -> NoiseEstimate:
     """Predicted noise of a target image made from ``eb``.
 
@@ -271,7 +272,8 @@ def expected_noise(
 
     ``field_ids`` defaults to all target fields, ``spw_ids`` to the windows
     of the mapping or all science windows, Tsys to the SYSCAL medians mapped
-    through the Tsys map (``tsys_k`` overrides it, e.g. for a split MS).
+    through the Tsys map (``tsys_k`` overrides it, e.g. for a split MS;
+    ``tsys_label`` then says where that value came from in the description).
     """
     fields = tuple(field_ids) if field_ids is not None else derive.target_fields(eb)
     if isinstance(bandwidth_hz, Mapping):
@@ -283,6 +285,8 @@ def expected_noise(
     if not windows:
         raise ScriptgenError(f"{eb.uid} has no science windows to predict a noise for")
     tsys, tsys_source = _resolve_tsys(eb, windows, tsys_k)
+    if tsys_label and tsys_k is not None:
+        tsys_source = tsys_label
     if not tsys:
         raise NoTsys(f"no Tsys for spws {list(windows)} of {eb.uid}")
     t = time_on_source_s(eb, fields) if time_s is None else float(time_s)
