@@ -130,3 +130,10 @@ def test_tsys_spectra_are_in_syscal(ct, standard_eb):
             assert np.median(values) == pytest.approx(median, rel=0.02)
     finally:
         tb.close()
+
+
+def test_a_copied_eb_knows_where_it_is(standard_eb, copy_ms):
+    copy = copy_ms(standard_eb.ms_path)
+    truth = Truth.load(copy)
+    assert truth.ms_path == copy
+    assert truth.science_spws == standard_eb.science_spws

@@ -9,7 +9,7 @@ times in MJD seconds (UTC), fluxes in Jy.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from ..errors import ScriptgenError
@@ -17,6 +17,7 @@ from .config import LineSpec, SyntheticConfig
 
 #: Bump when the JSON layout changes incompatibly.
 SCHEMA_VERSION = 1
+TRUTH_SUFFIX = ".truth.json"
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,13 @@ class Truth:
 
     @classmethod
     def load(cls, path: str | Path) -> Truth:
-        """Read ``<ms>.truth.json`` (or give the MS path: the suffix is added)."""
+        """Read ``<ms>.truth.json`` (or give the MS path: the suffix is added).
+
+        ``ms`` is taken from where the truth file is, not from what it
+        recorded: a copied EB (MS and truth copied together, as ``copy_ms``
+        does) must not point back at the original, which tests treat as
+        read-only.
+        """
         path = Path(path)
         if path.suffix != ".json":
             path = truth_path(path)
@@ -203,13 +210,16 @@ class Truth:
             raise ScriptgenError(f"no truth file at {path}") from None
         except json.JSONDecodeError as exc:
             raise ScriptgenError(f"truth file {path} is not valid JSON: {exc}") from None
-        return cls.from_json(data)
+        truth = cls.from_json(data)
+        if path.name.endswith(TRUTH_SUFFIX):
+            truth = replace(truth, ms=str(path.absolute().with_name(path.name[: -len(TRUTH_SUFFIX)])))
+        return truth
 
 
 def truth_path(ms: str | Path) -> Path:
     """Where the truth of ``ms`` lives: ``<ms>.truth.json`` beside it."""
     ms = Path(ms)
-    return ms.with_name(ms.name + ".truth.json")
+    return ms.with_name(ms.name + TRUTH_SUFFIX)
 
 
 def _int_keys(mapping: dict) -> dict:
