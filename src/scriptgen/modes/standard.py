@@ -93,7 +93,6 @@ class StandardMode:
         steps.append(_step("import", "Import of the ASDM", context={"asdm": eb.uid}))
         steps.append(_step("listobs", "Listobs"))
 
-        online = "online flags from FLAG_CMD" if apriori.online_flags else None
         steps.append(
             _step(
                 "apriori_flagging",
@@ -102,10 +101,8 @@ class StandardMode:
                 notes=apriori.reasons,
             )
         )
-        if online is None:
-            decisions.append(Decision("a-priori flags", "; ".join(apriori.reasons) + "; no online flags (FLAG_CMD empty)"))
-        else:
-            decisions.append(Decision("a-priori flags", "; ".join(apriori.reasons)))
+        no_online = () if apriori.online_flags else ("no online flags (FLAG_CMD empty)",)
+        decisions.append(Decision("a-priori flags", "; ".join(apriori.reasons + no_online)))
 
         wvr_skip = None if wvr.apply else wvr.reason
         steps.append(
