@@ -160,7 +160,7 @@ def test_tdm_tsys_fdm_science_maps_each_window_to_its_baseband_and_runs(tdm_fdm_
         assert baseband[spwmap[spw]] == baseband[spw] and spwmap[spw] != spw
         assert spwmap[spw] in tdm_fdm_eb.tsys_spws and "TDM" in str(kind[spwmap[spw]]).upper()
     _run(script, tmp_path, timings, "tdm_fdm_eb, all steps")
-    assert (tmp_path / naming.CalTables(naming.ms_name(eb.uid)).split_cal).is_dir()
+    _check_fluxes(tdm_fdm_eb, tmp_path / naming.CalTables(naming.ms_name(eb.uid)).split_cal)
 
 
 def test_7m_mosaic_with_a_solar_system_flux_calibrator(mosaic_7m_eb, copy_ms, tmp_path, timings):
