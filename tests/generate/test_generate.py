@@ -135,3 +135,11 @@ def test_every_emitted_script_calls_casatasks_with_accepted_parameters():
                 used = {kw.arg for kw in node.keywords if kw.arg}
                 accepted = set(inspect.signature(task).parameters)
                 assert used <= accepted, f"{name}: {node.func.id} does not accept {sorted(used - accepted)}"
+
+
+def test_run_instructions_name_the_scripts_and_mysteps(tmp_path):
+    result = generate([tdm_fdm_eb(), _second_eb()], GenerateOptions(out_dir=tmp_path))
+    text = "\n".join(result.run_instructions())
+    assert "python uid___A002_Xunit_X1.ms.scriptForCalibration.py" in text
+    assert "python uid___A002_Xunit_X2.ms.scriptForCalibration.py" in text
+    assert "mysteps = [0, 1, 2]" in text and "10 Bandpass calibration" in text
