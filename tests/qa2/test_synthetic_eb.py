@@ -38,8 +38,10 @@ def test_achieved_over_predicted_on_the_synthetic_eb(imaging_run, tmp_path, caps
     status = main(["qa2", str(image), "--residual", str(residual), "--execblock", str(imaging_run.truth.ms),
                    "--json", str(out)])
     text = capsys.readouterr().out
-    print(text)
     report = json.loads(out.read_text())
+    with capsys.disabled():
+        print(f"\nQA2 on {image.name}: {text.splitlines()[3].strip()}; "
+              f"achieved/predicted {report['achieved_over_predicted']:.2f}")
     predicted = report["predicted_rms_jy_per_beam"]
     ratio = report["achieved_over_predicted"]
     assert predicted > 0 and ratio == pytest.approx(report["measured"]["rms_jy_per_beam"] / predicted)
