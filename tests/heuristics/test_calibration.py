@@ -234,3 +234,10 @@ def test_wvr_not_smoothed_when_integrations_are_short():
     eb = tdm_fdm_eb()
     eb = replace(eb, scans=tuple(replace(s, integration_s=1.152) for s in eb.scans))
     assert cal.wvr_choice(eb).smooth == ""
+
+
+def test_sources_with_commas_in_their_names_are_not_tied():
+    eb = tdm_fdm_eb()
+    eb = replace(eb, fields=tuple(replace(f, source_name="a,b") if f.field_id == 3 else f for f in eb.fields))
+    choice = cal.wvr_choice(eb)
+    assert choice.tie == () and "not tied" in choice.reason and "'a,b'" in choice.reason

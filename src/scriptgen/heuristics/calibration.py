@@ -664,12 +664,17 @@ def wvr_choice(eb: ExecBlock) -> WvrChoice:
         )
         return WvrChoice(apply=False, reason=why)
     tie = []
+    untied = []
     for transfer in phase_transfers(eb):
         names = [eb.field(transfer.phase_field_id).source_name]
         for t in transfer.target_field_ids:
             name = eb.field(t).source_name
             if name not in names:
                 names.append(name)
+        if any("," in name for name in names):
+            # wvrgcal splits a tie entry on commas: such names cannot be tied.
+            untied.append(", ".join(repr(n) for n in names))
+            continue
         tie.append(",".join(names))
     targets = derive.target_fields(eb)
     statsource = eb.field(targets[0]).source_name if targets else ""
@@ -680,4 +685,6 @@ def wvr_choice(eb: ExecBlock) -> WvrChoice:
     reason = "12 m antennas with radiometers: WVR phase correction"
     if smooth:
         reason += f"; smoothed to the {smooth} integration (WVR cycle {WVR_CYCLE_S} s)"
+    if untied:
+        reason += f"; not tied (a name contains a comma, which wvrgcal would split): {'; '.join(untied)}"
     return WvrChoice(apply=True, reason=reason, tie=tuple(tie), statsource=statsource, smooth=smooth)
