@@ -209,7 +209,12 @@ class StandardMode:
             _step(
                 "gains",
                 "Gain calibration",
-                context={"calibrators": cal.ids(calibrators), "fluxscale": do_fluxscale},
+                context={
+                    "calibrators": cal.ids(calibrators),
+                    "fluxscale": do_fluxscale,
+                    # gains, fluxscale, applycal follow each other in this mode.
+                    "applycal_step": len(steps) + 2,
+                },
             )
         )
         steps.append(
