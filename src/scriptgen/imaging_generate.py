@@ -18,7 +18,7 @@ from .errors import ScriptgenError
 from .heuristics import linefree as lf
 from .heuristics import sensitivity as sens
 from .heuristics.imaging_plan import CubeOptions, ImagingPlan, channel_axes, check_quantity, plan_imaging
-from .model import ExecBlock
+from .model import ExecBlock, Role
 from .render import WriteReport, make_environment, write_outputs
 
 
@@ -133,7 +133,13 @@ def generate_imaging(
         unknown = sorted(set(user) - set(sources))
         if unknown:
             raise ScriptgenError(f"{path} names sources not observed as targets: {unknown}")
-    inputs = read_imaging_inputs(ms, eb, sources, science)
+    calibrators = ()
+    if with_calibrators:
+        roles = derive.calibrator_roles(eb)
+        calibrators = tuple(
+            sorted({f for r in (Role.BANDPASS, Role.PHASE) for f in roles.get(r, ())} - set(derive.target_fields(eb)))
+        )
+    inputs = read_imaging_inputs(ms, eb, sources, science, calibrators)
     plan = plan_imaging(
         eb, inputs, cube=cube, cont_ranges=user, tsys_k=tsys, tsys_note=tsys_note, tsys_label=tsys_label,
         with_calibrators=with_calibrators,

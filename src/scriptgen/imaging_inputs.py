@@ -51,8 +51,15 @@ def _data_column(colnames: list[str]) -> str:
     return "CORRECTED_DATA" if "CORRECTED_DATA" in colnames else "DATA"
 
 
-def read_imaging_inputs(ms: str | Path, eb: ExecBlock, target_field_ids: dict[str, tuple[int, ...]], spw_ids: tuple[int, ...]) -> ImagingInputs:
-    """Measure the uv coverage and the targets' averaged spectra in ``ms``."""
+def read_imaging_inputs(
+    ms: str | Path,
+    eb: ExecBlock,
+    target_field_ids: dict[str, tuple[int, ...]],
+    spw_ids: tuple[int, ...],
+    calibrator_ids: tuple[int, ...] = (),
+) -> ImagingInputs:
+    """Measure the uv coverage, the targets' averaged spectra and the
+    calibrators' mean amplitudes in ``ms``."""
     ms = Path(ms)
     ct = casa_env.casatools()
     tb = ct.table()
@@ -71,6 +78,16 @@ def read_imaging_inputs(ms: str | Path, eb: ExecBlock, target_field_ids: dict[st
                 spec = _averaged_spectrum(tb, column, list(fids), ddids[spw])
                 if spec is not None:
                     spectra[source][spw] = tuple(float(x) for x in spec)
+        calibrator_flux: dict[int, float] = {}
+        for fid in calibrator_ids:
+            amps = []
+            for spw in spw_ids:
+                if spw in ddids:
+                    spec = _averaged_spectrum(tb, column, [fid], ddids[spw])
+                    if spec is not None and np.isfinite(spec).any():
+                        amps.append(float(np.nanmedian(spec)))
+            if amps:
+                calibrator_flux[fid] = float(np.median(amps))
     finally:
         tb.close()
     if uvw.shape[1] == 0:
@@ -96,6 +113,7 @@ def read_imaging_inputs(ms: str | Path, eb: ExecBlock, target_field_ids: dict[st
         spectra=spectra,
         beam=beam,
         beam_freq_hz=ref_hz,
+        calibrator_flux_jy=calibrator_flux,
     )
 
 

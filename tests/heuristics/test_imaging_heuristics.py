@@ -146,3 +146,8 @@ def test_auto_mask_lowers_the_sidelobe_threshold_for_high_sidelobes():
     assert mask.sidelobethreshold == pytest.approx(0.97)
     assert "0.72" in mask.reason and mask.minbeamfrac == 0.1
     assert im.auto_mask(10, 12.0, 60.0, cube=True, sidelobe_level=0.3).sidelobethreshold == 1.5
+
+
+def test_calibrator_dynamic_range_by_array_size():
+    assert im.calibrator_dynamic_range(10) == 100.0
+    assert im.calibrator_dynamic_range(43) == 1000.0

@@ -123,3 +123,12 @@ def test_rendering_is_deterministic_and_hostile_names_stay_strings():
     assert "os.system" not in [
         ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)
     ]
+
+
+def test_calibrator_threshold_is_dynamic_range_limited():
+    base = inputs()
+    bright = dataclasses.replace(base, calibrator_flux_jy={0: 1.0})
+    plan = plan_imaging(tdm_fdm_eb(), bright)
+    bandpass, phase = plan.calibrators
+    assert bandpass.threshold == "0.01Jy"  # 1 Jy / 100 with 6 antennas
+    assert float(phase.threshold[:-2]) < 0.01  # no flux measured: thermal

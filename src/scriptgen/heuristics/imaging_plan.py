@@ -48,6 +48,9 @@ class ImagingInputs:
     spectra: Mapping[str, Mapping[int, tuple[float, ...]]] = field(default_factory=dict)
     beam: im.Beam | None = None
     beam_freq_hz: float = 0.0
+    #: Calibrator field id -> amplitude of its vector-averaged visibilities
+    #: (its flux for a point source at the phase centre).
+    calibrator_flux_jy: Mapping[int, float] = field(default_factory=dict)
 
     def beam_at(self, freq_hz: float) -> tuple[im.Beam, str]:
         """The expected restoring beam at ``freq_hz`` and how it was estimated."""
@@ -535,7 +538,17 @@ def _calibrator_image(
     phasecenter, imsize, gridder, geo_note = _geometry(eb, (fid,), cell, pb)
     bws = {s: eb.spw(s).bandwidth_hz for s in science}
     est = sens.expected_noise(eb, bws, field_ids=(fid,), tsys_k=tsys_k, tsys_label=tsys_label)
-    thr = im.threshold_jy(est.sigma_jy)
+    thermal = im.threshold_jy(est.sigma_jy)
+    flux = inputs.calibrator_flux_jy.get(fid)
+    dr = im.calibrator_dynamic_range(n_ant)
+    thr = max(thermal, flux / dr) if flux else thermal
+    thr_note = (
+        f"threshold {im.quantity(thr, 'Jy', 3)}: the larger of 3 x 1.1 x the expected noise "
+        f"({im.quantity(thermal, 'Jy', 3)}) and the calibrator's {flux:.3g} Jy / {dr:g} (dynamic range "
+        "a QA image of a bright point source needs; deeper only costs major cycles)"
+        if flux
+        else f"threshold {im.quantity(thr, 'Jy', 3)} = 3 x 1.1 x the expected noise"
+    )
     return ImageSpec(
         kind="calibrator",
         title=f"{role} calibrator {fld.name!r}",
@@ -559,5 +572,6 @@ def _calibrator_image(
             "all channels of every window (calibrators have no lines); a point source at the "
             "centre with flat residuals shows the calibration worked",
             "expected noise: " + est.describe(),
+            thr_note,
         ),
     )
