@@ -42,12 +42,13 @@ def test_wvrgcal_accepts_the_wvr_window(standard_calibrated):
 @pytest.mark.parametrize("which", ["standard_calibrated", "tdm_calibrated"])
 def test_tsys_calibration_restores_a_jy_scale(which, request):
     """Raw data are divided by Tsys (~70 K): tiny. After gencal tsys +
-    applycal they are back near the model, up to per-antenna gains (+-20 %)."""
+    applycal they are back near the model, up to per-antenna gains (0.8-1.2
+    per antenna in the injected bandpass; measured 0.86-1.10 of the model)."""
     truth, result = request.getfixturevalue(which)
     bp = truth.fields_with_role("bandpass")[0]
     for spw in truth.science_spws:
         assert result.raw_bandpass_amp[spw] < bp.spw_flux_jy[spw] / 20
-        assert result.tsys_bandpass_amp[spw] == pytest.approx(bp.spw_flux_jy[spw], rel=0.15)
+        assert result.tsys_bandpass_amp[spw] == pytest.approx(bp.spw_flux_jy[spw], rel=0.25)
 
 
 @pytest.mark.parametrize("which", ["standard_calibrated", "tdm_calibrated", "mosaic_calibrated"])

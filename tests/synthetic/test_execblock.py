@@ -137,3 +137,23 @@ def test_a_copied_eb_knows_where_it_is(standard_eb, copy_ms):
     truth = Truth.load(copy)
     assert truth.ms_path == copy
     assert truth.science_spws == standard_eb.science_spws
+
+
+def test_mosaic_pointings_share_one_source_and_ceres_is_modelled(ct, mosaic_7m_eb):
+    truth = mosaic_7m_eb
+    targets = truth.target_fields
+    assert len(targets) == 3 and {f.name for f in targets} == {"SynTarget"}
+    source_ids = _column(ct, truth.ms_path / "FIELD", "SOURCE_ID")
+    assert len({int(source_ids[f.field_id]) for f in targets}) == 1
+    assert {a.diameter_m for a in truth.antennas} == {7.0}
+    ceres = truth.fields_with_role("flux")[0]
+    assert ceres.name == "Ceres" and ceres.solar_system
+    # Butler-JPL-Horizons 2012 puts Ceres at roughly 1 Jy in band 6.
+    assert all(0.3 < flux < 3.0 for flux in ceres.spw_flux_jy.values())
+    md = _msmd(ct, truth.ms_path)
+    try:
+        target_scans = [s for s in truth.scans if "OBSERVE_TARGET#ON_SOURCE" in s.intents]
+        for scan in target_scans:
+            assert list(md.fieldsforscan(scan.number)) == [f.field_id for f in targets]
+    finally:
+        md.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,12 @@ def build_execblock(
     layout = plan(cfg)
     quiet = not progress
     began = time.perf_counter()
+    # Leftovers of a previous build must not survive beside the new MS.
+    for stale in (truth_path(ms), *(injected_table_path(ms, k) for k in ("bandpass", "gains"))):
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        elif stale.exists():
+            stale.unlink()
     work = ms.with_name(ms.name + ".building")
     shutil.rmtree(work, ignore_errors=True)
     try:
@@ -73,8 +80,6 @@ def build_execblock(
 
 
 def _with_build_time(truth: Truth, seconds: float) -> Truth:
-    from dataclasses import replace
-
     return replace(truth, build_seconds=round(seconds, 2))
 
 

@@ -67,6 +67,9 @@ def predict_solar_system(
     result = tasks.setjy(
         vis=str(ms),
         field=str(fld.field_id),
+        # Only the science windows: the others' data are filled from them
+        # (CH_AVG) or never carry the body (WVR); this is the slow step.
+        spw=",".join(map(str, science_spw_ids)),
         standard="Butler-JPL-Horizons 2012",
         usescratch=True,
     )
