@@ -61,7 +61,7 @@ def test_tree_is_complete_and_readme_right(reduced_workdir, qa2_report_file, tmp
         assert f"   {name}\n" in readme, name
     assert "notes.txt" not in readme and f"   {t.split_cal}\n" not in readme and f"   {MS}\n" not in readme
     index = (member / "qa" / "index.html").read_text()
-    assert f'src="{t.tsys}.png"' in index
+    assert f'src="{t.tsys}.png"' in index and '<a href="qa2_report.txt">' in index
     # the working folder is untouched
     assert snapshot(reduced_workdir) == before
     assert not result.warnings, result.warnings

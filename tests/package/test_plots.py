@@ -60,6 +60,7 @@ def test_index_escapes_names_from_the_data():
     assert "<script>" not in html and "&lt;script&gt;" in html and "Tsys &lt;b&gt;" in html
     assert 'src="x%27%22%3E%3Cscript%3E' in html
     assert "No calibration tables" in index_html([])
+    assert '<a href="qa2%20%3Creport%3E.txt">qa2 &lt;report&gt;.txt</a>' in index_html([], ("qa2 <report>.txt",))
 
 
 def test_primary_beams_and_masks_get_no_preview():

@@ -190,7 +190,8 @@ def assemble(
     if plots:
         from ..qaplots.gallery import make_gallery
 
-        gallery = make_gallery(member / "qa", member / "calibration", member / "product", plan.ebs)
+        links = (QA2_TEXT, QA2_JSON) if qa2_report is not None else ()
+        gallery = make_gallery(member / "qa", member / "calibration", member / "product", plan.ebs, links=links)
         result.plots = list(gallery.files)
         result.warnings += gallery.warnings
         extra["qa"] = list(gallery.files)

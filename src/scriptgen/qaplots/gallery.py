@@ -90,12 +90,18 @@ def _draw(plot: Plot, source: Path, out: Path) -> None:
 
 
 def make_gallery(
-    qa_dir: str | Path, tables_dir: str | Path, images: list[Path] | str | Path | None, ebs: tuple[str, ...]
+    qa_dir: str | Path,
+    tables_dir: str | Path,
+    images: list[Path] | str | Path | None,
+    ebs: tuple[str, ...],
+    *,
+    links: tuple[str, ...] = (),
 ) -> Gallery:
     """Draw what exists into ``qa_dir`` and write its ``index.html``.
 
     ``images`` is a list of image paths, or a folder whose ``*.fits`` are
-    previewed.
+    previewed; ``links`` names other files of ``qa_dir`` (the QA2 report)
+    the index points to.
     """
     qa_dir, tables_dir = Path(qa_dir), Path(tables_dir)
     qa_dir.mkdir(parents=True, exist_ok=True)
@@ -123,13 +129,13 @@ def make_gallery(
             continue
         gallery.plots.append(plot)
         gallery.files.append(plot.png)
-    (qa_dir / INDEX).write_text(index_html(gallery.plots))
+    (qa_dir / INDEX).write_text(index_html(gallery.plots, links))
     gallery.files.append(INDEX)
     return gallery
 
 
-def index_html(plots: list[Plot]) -> str:
-    """A page with every plot, grouped by EB (then images)."""
+def index_html(plots: list[Plot], links: tuple[str, ...] = ()) -> str:
+    """A page with every plot, grouped by EB (then images), and links to ``links``."""
     e = html.escape
     parts = [
         "<!DOCTYPE html>",
@@ -140,6 +146,9 @@ def index_html(plots: list[Plot]) -> str:
         "<h1>QA plots</h1>",
         f"<p>Made by scriptgen {e(__version__)} from the delivered calibration tables and images.</p>",
     ]
+    if links:
+        items = ", ".join(f'<a href="{e(quote(name), quote=True)}">{e(name)}</a>' for name in links)
+        parts.append(f"<p>QA2 report: {items}</p>")
     if not plots:
         parts.append("<p>No calibration tables or images were found to plot.</p>")
     sections: dict[str, list[Plot]] = {}
