@@ -53,7 +53,7 @@ class GenerateOptions:
 class GenerateResult:
     files: Mapping[str, str]
     plans: tuple[CalibrationPlan, ...]
-    #: Scripts that could not be written yet (their generator is not available), with why.
+    #: Scripts the EBs would need but cannot have, with why (e.g. no shared phase calibrator).
     missing: tuple[tuple[str, str], ...]
     report: WriteReport | None
     seconds: float
@@ -131,16 +131,15 @@ def render_files(ebs: Sequence[ExecBlock], options: GenerateOptions):
         files[naming.calibration_script(ms)] = calibration.render_plan(the_plan, env)
         files[naming.snapshot_file(ms)] = snapshot.dumps(eb)
     missing = []
-    with_flux = len(ebs) >= 2
-    if with_flux:
+    if len(ebs) >= 2:
         try:
             files[naming.FLUX_SCRIPT] = flux_equalisation.render(list(ebs), env)
-        except NotImplementedError as exc:  # until the flux-equalisation generator lands
-            missing.append((naming.FLUX_SCRIPT, str(exc) or "not implemented"))
-    try:
-        files[naming.PI_SCRIPT] = script_for_pi.render(list(ebs), env, with_flux_script=with_flux)
-    except NotImplementedError as exc:  # until the scriptForPI generator lands
-        missing.append((naming.PI_SCRIPT, str(exc) or "not implemented"))
+        except flux_equalisation.FluxEqualisationError as exc:
+            # EBs that cannot share one flux scale still each get calibrated;
+            # the analyst is told why there is no equalisation script.
+            missing.append((naming.FLUX_SCRIPT, str(exc)))
+    with_flux = naming.FLUX_SCRIPT in files
+    files[naming.PI_SCRIPT] = script_for_pi.render(list(ebs), env, with_flux_script=with_flux)
     return files, tuple(plans), tuple(missing)
 
 

@@ -27,7 +27,7 @@ def test_one_eb_gives_its_calibration_script_snapshot_and_scriptforpi(tmp_path):
     assert (tmp_path / naming.calibration_script(ms)).is_file()
     assert snapshot.load(tmp_path / naming.snapshot_file(ms)) == tdm_fdm_eb()
     assert naming.FLUX_SCRIPT not in result.files
-    assert naming.PI_SCRIPT in result.files or naming.PI_SCRIPT in dict(result.missing)
+    assert naming.PI_SCRIPT in result.files and result.missing == ()
     text = "\n".join(result.summary_lines())
     assert "reference antenna" in text and "Tsys map: 9->1, 11->3, 13->5, 15->7" in text
     assert "flux model" in text and "generated in" in text
@@ -36,8 +36,21 @@ def test_one_eb_gives_its_calibration_script_snapshot_and_scriptforpi(tmp_path):
 def test_two_ebs_also_get_the_flux_equalisation_script():
     files, plans, missing = render_files([tdm_fdm_eb(), _second_eb()], GenerateOptions(out_dir="unused"))
     assert len(plans) == 2
-    assert naming.FLUX_SCRIPT in files or naming.FLUX_SCRIPT in dict(missing)
+    assert naming.FLUX_SCRIPT in files and missing == ()
     assert naming.calibration_script("uid___A002_Xunit_X2.ms") in files
+    assert "scriptForFluxCalibration.py" in files[naming.PI_SCRIPT]
+
+
+def test_ebs_without_a_shared_phase_calibrator_are_calibrated_without_equalisation():
+    other = _second_eb()
+    renamed = tuple(
+        replace(f, name="J0000+0000", source_name="J0000+0000") if f.field_id == 2 else f for f in other.fields
+    )
+    files, plans, missing = render_files([tdm_fdm_eb(), replace(other, fields=renamed)], GenerateOptions(out_dir="unused"))
+    assert len(plans) == 2
+    assert naming.FLUX_SCRIPT not in files
+    assert "share no phase calibrator" in dict(missing)[naming.FLUX_SCRIPT]
+    assert "scriptForFluxCalibration.py" not in files[naming.PI_SCRIPT]
 
 
 def test_the_same_eb_twice_is_an_error():
@@ -118,7 +131,7 @@ def test_every_emitted_script_calls_casatasks_with_accepted_parameters():
 
     files, _, missing = render_files([tdm_fdm_eb(), _second_eb()], GenerateOptions(out_dir="unused"))
     scripts = {name: text for name, text in files.items() if name.endswith(".py")}
-    assert len(scripts) + len(missing) == 4
+    assert len(scripts) == 4 and missing == ()
     for name, text in scripts.items():
         tree = ast.parse(text)
         imported = {
