@@ -115,7 +115,10 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
         sky.write_models(work, cfg, layout, directions, source, line_topo_hz, dd)
     injected = {}
     with step("adding noise" + (", bandpass, gains and Tsys" if cfg.corrupt else ""), quiet=quiet):
-        corrupt.add_noise(work, cfg, full_res, tsys, dd, rng, from_model=True)
+        # Noise goes in once, before the corruptions: calibration divides the
+        # gains out again, so the calibrated data carry exactly the noise
+        # that SIGMA/WEIGHT (and the truth's noise_jy) describe.
+        corrupt.add_noise(work, cfg, full_res, tsys, dd, rng)
         if cfg.corrupt:
             bp, gains = injected_table_path(ms, "bandpass"), injected_table_path(ms, "gains")
             corrupt.make_bandpass_table(work, layout, bp, rng, n_ant)
@@ -123,7 +126,6 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
                 work, layout, gains, rng, n_ant, BAND_TUNINGS[cfg.band][0] * 1e9
             )
             corrupt.apply_gains_and_bandpass(work, cfg, layout, bp, gains)
-            corrupt.add_noise(work, cfg, science, tsys, dd, rng, from_model=False)
             corrupt.scale_by_tsys(work, full_res, tsys, dd)
             injected = {"bandpass": str(bp), "gains": str(gains)}
         corrupt.fill_ch_avg(work, layout, dd)

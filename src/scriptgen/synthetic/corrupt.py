@@ -58,9 +58,8 @@ def add_noise(
     tsys: TsysModel,
     dd_of_spw: dict[int, int],
     rng: np.random.Generator,
-    from_model: bool,
 ) -> None:
-    """DATA = (MODEL_DATA if ``from_model`` else DATA) + thermal noise.
+    """DATA = MODEL_DATA + thermal noise.
 
     Calibrated-scale data: the noise of a baseline follows the Tsys of its
     two antennas at each channel. WEIGHT and SIGMA describe that noise, as
@@ -77,7 +76,7 @@ def add_noise(
                 a1, a2 = sel.getcol("ANTENNA1"), sel.getcol("ANTENNA2")
                 t = tsys.per_antenna(spw.baseband, np.asarray(spw.chan_freqs_hz()))
                 sigma = _sigma_rows(a1, a2, t, spw, cfg)
-                base = sel.getcol("MODEL_DATA" if from_model else "DATA")
+                base = sel.getcol("MODEL_DATA")
                 shape = base.shape
                 noise = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
                 sel.putcol("DATA", (base + noise * sigma[None]).astype(np.complex64))
