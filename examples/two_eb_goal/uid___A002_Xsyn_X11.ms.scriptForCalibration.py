@@ -9,15 +9,15 @@
 # Band 3, 10 x 12 m, 11 scans
 # Science windows: 1,3,5,7; Tsys windows: 1,3,5,7
 # Fields and intents:
-# field 0: 'Jsyn_bandpass': CALIBRATE_ATMOSPHERE, CALIBRATE_BANDPASS,
-# CALIBRATE_WVR
-# field 1: 'Jsyn_flux': CALIBRATE_ATMOSPHERE, CALIBRATE_FLUX, CALIBRATE_WVR
-# field 2: 'Jsyn_phase': CALIBRATE_ATMOSPHERE, CALIBRATE_PHASE,
-# CALIBRATE_WVR
-# field 3: 'SynTarget': CALIBRATE_ATMOSPHERE, OBSERVE_TARGET
+#   field 0: 'Jsyn_bandpass': CALIBRATE_ATMOSPHERE, CALIBRATE_BANDPASS,
+#     CALIBRATE_WVR
+#   field 1: 'Jsyn_flux': CALIBRATE_ATMOSPHERE, CALIBRATE_FLUX, CALIBRATE_WVR
+#   field 2: 'Jsyn_phase': CALIBRATE_ATMOSPHERE, CALIBRATE_PHASE,
+#     CALIBRATE_WVR
+#   field 3: 'SynTarget': CALIBRATE_ATMOSPHERE, OBSERVE_TARGET
 # Reference antenna: 'DA42,DA48,DA47,DA43,DA44': 'DA42' (pad 'A002') is the
-# antenna nearest the array centre (16 m from it) of 10; the next nearest
-# follow as fallbacks where it is flagged
+#   antenna nearest the array centre (16 m from it) of 10; the next nearest
+#   follow as fallbacks where it is flagged
 #
 # Run it in the folder that holds the MS (or the ASDM):
 #   python uid___A002_Xsyn_X11.ms.scriptForCalibration.py
@@ -34,6 +34,7 @@ from casatasks import (
     applycal,
     bandpass,
     casalog,
+    clearcal,
     flagcmd,
     flagdata,
     flagmanager,
@@ -307,6 +308,9 @@ if mystep in thesteps:
 mystep = 6
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
+    # Rerunnable: back to the flags after the a-priori flagging (steps
+    # between do not flag the MS), so flags from an earlier applycal go.
+    restore_flags(vis, "Apriori")
     # The tables made above, applied to every field (antenna positions only
     # when the previous step made a table). Tsys is mapped onto the science
     # windows with tsys_spwmap and taken from the field named in gainfield.
@@ -323,50 +327,20 @@ if mystep in thesteps:
         apriori_tables.append(antpos_table)
         apriori_interp.append("")
         apriori_spwmap.append([])
-    applycal(
-        vis=vis,
-        field="0",
-        spw="1,3,5,7",
-        gaintable=apriori_tables,
-        gainfield=["0"] + [""] * (len(apriori_tables) - 1),
-        interp=apriori_interp,
-        spwmap=apriori_spwmap,
-        calwt=True,
-        flagbackup=False,
-    )
-    applycal(
-        vis=vis,
-        field="1",
-        spw="1,3,5,7",
-        gaintable=apriori_tables,
-        gainfield=["1"] + [""] * (len(apriori_tables) - 1),
-        interp=apriori_interp,
-        spwmap=apriori_spwmap,
-        calwt=True,
-        flagbackup=False,
-    )
-    applycal(
-        vis=vis,
-        field="2",
-        spw="1,3,5,7",
-        gaintable=apriori_tables,
-        gainfield=["2"] + [""] * (len(apriori_tables) - 1),
-        interp=apriori_interp,
-        spwmap=apriori_spwmap,
-        calwt=True,
-        flagbackup=False,
-    )
-    applycal(
-        vis=vis,
-        field="3",
-        spw="1,3,5,7",
-        gaintable=apriori_tables,
-        gainfield=["3"] + [""] * (len(apriori_tables) - 1),
-        interp=apriori_interp,
-        spwmap=apriori_spwmap,
-        calwt=True,
-        flagbackup=False,
-    )
+    # (fields, the field whose Tsys they take):
+    tsys_field_groups = [("0", "0"), ("1", "1"), ("2", "2"), ("3", "3")]
+    for fields, tsys_field in tsys_field_groups:
+        applycal(
+            vis=vis,
+            field=fields,
+            spw="1,3,5,7",
+            gaintable=apriori_tables,
+            gainfield=[tsys_field] + [""] * (len(apriori_tables) - 1),
+            interp=apriori_interp,
+            spwmap=apriori_spwmap,
+            calwt=True,
+            flagbackup=False,
+        )
 
 
 mystep = 7
@@ -488,6 +462,8 @@ if mystep in thesteps:
             calmode="ap",
             gaintable=[bandpass_table, phase_int_table],
         )
+    # The flags applycal (step 13) starts from; a rerun of applycal goes back to them.
+    save_flags(split_vis, "BeforeApplycal", "before applycal")
 
 
 mystep = 12
@@ -511,7 +487,10 @@ if mystep in thesteps:
 mystep = 13
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
-    save_flags(split_vis, "BeforeApplycal", "before applycal")
+    # Rerunnable: back to the flags before any applycal (saved by the gain
+    # calibration), so flags from an earlier run's solutions do not stay.
+    if not restore_flags(split_vis, "BeforeApplycal"):
+        save_flags(split_vis, "BeforeApplycal", "before applycal")
     # Calibrators: their own solutions.
     for calibrator in ["0", "1", "2"]:
         applycal(
