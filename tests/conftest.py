@@ -131,3 +131,11 @@ def mosaic_7m_eb(tmp_path_factory):
         note="mosaic_7m_eb fixture",
     )
     return _build(tmp_path_factory, "mosaic_7m_eb", cfg.uid, cfg)
+
+
+@pytest.fixture(scope="session")
+def imaging_run(imaging_eb, tmp_path_factory):
+    """The generated imaging script run once on ``imaging_eb`` (tclean is slow)."""
+    from .imaging_run import run_imaging
+
+    return run_imaging(imaging_eb, tmp_path_factory.mktemp("imaging_run"))

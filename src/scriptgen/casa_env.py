@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -105,3 +109,46 @@ def casatools() -> ModuleType:
 def casatasks() -> ModuleType:
     """The casatasks module, configured for offline use."""
     return _import("casatasks")
+
+
+def new_logfile(prefix: str) -> Path:
+    """A fresh log file in scriptgen's CASA log folder, named by time."""
+    import time
+
+    logdir = cache_dir() / "casa-logs"
+    logdir.mkdir(parents=True, exist_ok=True)
+    return logdir / f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}.log"
+
+
+@contextmanager
+def casa_output_to(logfile: Path | None = None) -> Iterator[None]:
+    """Send what CASA's C++ layer prints to ``logfile`` (or nowhere).
+
+    casatools writes its simulator chatter and every SEVERE message straight
+    to file descriptors 1 and 2, whatever the logger settings, so Python's
+    ``sys.stdout``/``sys.stderr`` cannot catch it. Both descriptors are
+    redirected for the duration; Python's own ``sys.stderr`` is kept on the
+    terminal, so progress lines and our one-line errors stay readable.
+    CASA's own log file still receives everything.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    terminal = os.fdopen(os.dup(2), "w", buffering=1)
+    previous = sys.stderr
+    sink = open(logfile, "a") if logfile is not None else tempfile.TemporaryFile("w")
+    with sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        sys.stderr = terminal
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            terminal.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+            sys.stderr = previous
+            terminal.close()

@@ -14,12 +14,14 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import casa_env
 from .errors import ScriptgenError
+from .render.literals import py_literal
 
 
 @dataclass(frozen=True)
@@ -39,14 +41,27 @@ class ScriptRun:
         return "\n".join(self.output.splitlines()[-lines:])
 
 
-def preamble(*, mysteps: Sequence[int] | None = None, applyonly: bool | None = None) -> str:
-    """Globals set before the script, as ``mysteps = [3, 4]`` typed in the shell."""
-    lines = []
+def preamble(
+    *,
+    mysteps: Sequence[int] | None = None,
+    applyonly: bool | None = None,
+    variables: Mapping[str, Any] | None = None,
+) -> str:
+    """Globals set before the script, as ``mysteps = [3, 4]`` typed in the shell.
+
+    ``variables`` are further options a script reads when pre-set (for
+    scriptForPI: ``SPACESAVING``, ``DOSPLIT``, ``USEMS``); values are written
+    as literals.
+    """
+    settings: dict[str, Any] = dict(variables or {})
     if mysteps is not None:
-        lines.append(f"mysteps = {[int(s) for s in mysteps]!r}")
+        settings["mysteps"] = [int(s) for s in mysteps]
     if applyonly is not None:
-        lines.append(f"applyonly = {bool(applyonly)!r}")
-    return "\n".join(lines)
+        settings["applyonly"] = bool(applyonly)
+    for name in settings:
+        if not name.isidentifier():
+            raise ScriptgenError(f"{name!r} is not a Python variable name")
+    return "\n".join(f"{name} = {py_literal(value)}" for name, value in settings.items())
 
 
 def run_script(
@@ -55,13 +70,14 @@ def run_script(
     *,
     mysteps: Sequence[int] | None = None,
     applyonly: bool | None = None,
+    variables: Mapping[str, Any] | None = None,
     log: str | Path | None = None,
     timeout: float | None = None,
 ) -> ScriptRun:
     """Run ``script`` in ``cwd``; never raises for a failing script (check ``ok``)."""
     casa_env.configure()
     script = Path(script).resolve()
-    code = preamble(mysteps=mysteps, applyonly=applyonly)
+    code = preamble(mysteps=mysteps, applyonly=applyonly, variables=variables)
     code += f"\nexec(compile(open({str(script)!r}).read(), {str(script)!r}, 'exec'))\n"
     start = time.perf_counter()
     try:

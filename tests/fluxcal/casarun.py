@@ -10,14 +10,10 @@ test output, because the machine is shared and a slow run is worth seeing.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from scriptgen import naming
+from scriptgen import naming, runner
 from scriptgen.inspect import inspect_ms
 
 #: Label -> seconds, for every CASA run of this session.
@@ -27,21 +23,14 @@ TIMINGS: dict[str, float] = {}
 TIMINGS_FILE = Path(__file__).resolve().parents[2] / "scratch" / "fluxpi" / "casa_timings.json"
 
 
-def run_script(script: Path, cwd: Path, label: str, preamble: str = "", timeout: float = 1800) -> float:
+def run_script(script: Path, cwd: Path, label: str, variables=None, timeout: float = 1800) -> float:
     """Run a generated script with CASA's Python; fail with its output's tail."""
-    if preamble:
-        command = [sys.executable, "-c", f"{preamble}\nexec(compile(open({str(script)!r}).read(), {str(script)!r}, 'exec'))"]
-    else:
-        command = [sys.executable, str(script)]
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=os.environ.copy())
-    elapsed = time.perf_counter() - start
-    TIMINGS[label] = round(elapsed, 1)
+    done = runner.run_script(script, cwd, variables=variables, timeout=timeout)
+    TIMINGS[label] = round(done.seconds, 1)
     _save_timings()
-    if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).splitlines()[-40:])
-        raise AssertionError(f"{script.name} failed (exit {done.returncode}) after {elapsed:.0f} s:\n{tail}")
-    return elapsed
+    if not done.ok:
+        raise AssertionError(f"{script.name} failed (exit {done.returncode}) after {done.seconds:.0f} s:\n{done.tail()}")
+    return done.seconds
 
 
 def _save_timings() -> None:

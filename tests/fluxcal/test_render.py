@@ -3,7 +3,6 @@
 import ast
 import dataclasses
 
-from scriptgen.model import Field
 from scriptgen.render import make_environment
 from scriptgen.scripts import flux_equalisation as fe
 

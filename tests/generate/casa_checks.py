@@ -1,7 +1,7 @@
 """Running emitted scripts and measuring what they produced, for the CASA tests.
 
-Scripts run in a subprocess with plain ``python`` (as an analyst with
-modular CASA would), inheriting ``CASASITECONFIG`` from the test process.
+Scripts run through :mod:`scriptgen.runner` (plain ``python`` in a
+subprocess, as an analyst with modular CASA would).
 Fluxes are measured from the visibilities: the synthetic calibrators and
 single-field targets are point sources at the phase centre, so the mean
 real part of the calibrated visibilities is their flux density.
@@ -10,10 +10,6 @@ real part of the calibrated visibilities is their flux density.
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,26 +24,6 @@ def write_calibrator_fluxes(truth, path: Path) -> Path:
             if not fld.solar_system:
                 writer.writerow([fld.source_name, fld.flux_jy, fld.spectral_index, fld.ref_freq_hz / 1e9, "truth"])
     return path
-
-
-def run_script(script: Path, cwd: Path, *, mysteps=None, applyonly=None, timeout=1200):
-    """Run a generated script; return (completed process, wall seconds)."""
-    prelude = []
-    if mysteps is not None:
-        prelude.append(f"mysteps = {list(mysteps)!r}")
-    if applyonly is not None:
-        prelude.append(f"applyonly = {bool(applyonly)!r}")
-    code = "; ".join(prelude + [f"exec(compile(open({str(script)!r}).read(), {str(script)!r}, 'exec'))"])
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=dict(os.environ),
-    )
-    return proc, time.perf_counter() - start
 
 
 def mean_real_per_spw(ms: Path, field_id: int, column: str = "DATA") -> dict[int, float]:

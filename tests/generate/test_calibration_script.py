@@ -7,7 +7,6 @@ import inspect
 import subprocess
 import sys
 
-import pytest
 
 from scriptgen import casa_env
 from scriptgen.modes import PlanOptions
@@ -15,7 +14,7 @@ from scriptgen.render import format_python, make_environment
 from scriptgen.scripts import calibration
 
 from ..unit.ebfactory import tdm_fdm_eb
-from .conftest import EB_VARIANTS, HOSTILE, hostile_eb
+from .conftest import EB_VARIANTS, hostile_eb
 
 
 def _casatasks_calls(tree: ast.Module):

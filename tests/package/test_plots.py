@@ -1,6 +1,5 @@
 """QA plots from real calibration tables and images; the index escapes names."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest

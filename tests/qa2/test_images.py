@@ -14,7 +14,7 @@ from scriptgen.cli import main
 from scriptgen.errors import ScriptgenError
 from scriptgen.qa2.goal import ScienceGoal
 from scriptgen.qa2.measure import measure
-from scriptgen.qa2.report import build_report, report_json, report_text
+from scriptgen.qa2.report import build_report, report_text
 
 from .images import make_image
 

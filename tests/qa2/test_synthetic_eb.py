@@ -1,6 +1,6 @@
 """QA2 on the imaging script's own output for the synthetic imaging EB.
 
-Reuses the imaging engineer's ``imaging_run`` fixture (generate and run
+Reuses the session's ``imaging_run`` fixture (generate and run
 scriptForImaging.py on the ``imaging_eb`` fixture) and judges the
 continuum image against the radiometer-equation prediction from the EB:
 the achieved / predicted ratio is reported, and should be what Briggs 0.5
@@ -14,7 +14,6 @@ import pytest
 
 from scriptgen.cli import main
 
-from ..imaging.conftest import imaging_run  # noqa: F401  (module-scoped fixture, reused)
 
 pytestmark = pytest.mark.casa
 
@@ -31,7 +30,7 @@ def _continuum(run) -> tuple[Path, Path]:
     raise AssertionError(f"no continuum image in {run.workdir}: {listing}\n{run.log[-2000:]}")
 
 
-def test_achieved_over_predicted_on_the_synthetic_eb(imaging_run, tmp_path, capsys):  # noqa: F811
+def test_achieved_over_predicted_on_the_synthetic_eb(imaging_run, tmp_path, capsys):
     assert imaging_run.returncode == 0, imaging_run.log[-3000:]
     image, residual = _continuum(imaging_run)
     out = tmp_path / "qa2.json"

@@ -41,7 +41,7 @@ def single(standard_eb, tmp_path_factory):
         root / "script" / naming.PI_SCRIPT,
         root / "script",
         "scriptForPI single EB (SPACESAVING=3, DOSPLIT)",
-        preamble="SPACESAVING = 3\nDOSPLIT = True",
+        variables={"SPACESAVING": 3, "DOSPLIT": True},
     )
     return {"root": root, "analyst": analyst, "ms": ms.name, "raw_before": raw_before}
 

@@ -11,12 +11,17 @@ HELP = "simulate an ALMA-like EB, inspect it, write its scripts and run them"
 DESCRIPTION = """\
 Show what scriptgen does, on a synthetic execution block it builds itself
 (band 3, ten 12 m antennas, four spectral windows, quasar calibrators, one
-target; gains, bandpass and Tsys corrupted so calibration has work to do).
+10 mJy target; gains, bandpass and Tsys corrupted so calibration has work to do).
 
   1. simulate   DIR/calibration/uid___A002_Xsyn_X1.ms   (about 20 s)
   2. inspect    print what the EB contains
   3. generate   the calibration script, its snapshot and scriptForPI.py
   4. calibrate  run the calibration script in CASA     (about a minute)
+  5. imaging    write scriptForImaging.py from the calibrated data
+  6. image      run it: continuum, continuum subtraction, cubes, FITS
+                (a few minutes: tclean is the slow part)
+  7. qa2        measure noise and beam against a science goal
+  8. package    lay out the ALMA delivery tree in DIR/delivery
 
 Every step says what it does and how long it took. Rerunning reuses the
 simulated EB; a script you edited in DIR is never overwritten.
@@ -34,7 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-run",
         action="store_true",
-        help="stop after writing the scripts (no CASA runs of the scripts)",
+        help="stop after writing the calibration scripts (no CASA runs of the scripts)",
+    )
+    parser.add_argument(
+        "--no-imaging",
+        action="store_true",
+        help="stop after calibration (skip imaging, QA2 and packaging)",
     )
 
 
@@ -59,13 +69,20 @@ def _simulate(workdir: Path):
     from ..progress import step
     from ..synthetic import SyntheticConfig, Truth, build_execblock, truth_path
 
-    config = SyntheticConfig(note="scriptgen demo")
+    # A faint target (10 mJy) keeps the image limited by thermal noise, as
+    # most ALMA science targets are; a bright one would be limited by the
+    # residual phase errors of phase referencing instead.
+    config = SyntheticConfig(target_flux_jy=0.01, note="scriptgen demo")
     ms = workdir / f"{config.uid}.ms"
     if ms.exists() and truth_path(ms).exists():
         print(f"1. simulate: reusing {ms}")
         return ms, Truth.load(truth_path(ms))
-    with step(f"1. simulate: building {ms.name} with casatools' simulator"):
-        truth = build_execblock(ms, config)
+    from ..casa_env import casa_output_to, new_logfile
+
+    log = new_logfile("simulate")
+    with step(f"1. simulate: building {ms.name} with casatools' simulator (CASA log: {log})"):
+        with casa_output_to(log):
+            truth = build_execblock(ms, config)
     return ms, truth
 
 
@@ -100,5 +117,82 @@ def run(args: argparse.Namespace) -> int:
     log = workdir / (script.name + ".log")
     with step(f"4. calibrate: running {script.name} in CASA (log: {log.name})"):
         run_or_fail(script, workdir, log=log)
-    print(f"calibrated data: {workdir / (ms.name + '.split.cal')}")
+    split_cal = workdir / (ms.name + ".split.cal")
+    print(f"calibrated data: {split_cal}")
+    if args.no_imaging:
+        return 0
+
+    plan = _image(workdir, ms, split_cal)
+    report = _qa2(workdir, ms, plan)
+    _package(Path(args.out).absolute() / "delivery", workdir, report)
     return 0
+
+
+def _image(workdir: Path, ms: Path, split_cal: Path):
+    from ..imaging_generate import generate_imaging
+    from ..naming import IMAGING_SCRIPT
+    from ..progress import step
+    from ..runner import run_or_fail
+
+    with step("5. imaging: choosing cell, image size, continuum ranges and threshold"):
+        # Calibrator images are QA extras; the demo skips them to save minutes.
+        result = generate_imaging(split_cal, workdir, tsys_from=str(ms), with_calibrators=False)
+    print("\n".join(f"  {line}" for line in result.decisions))
+    print("\n".join(result.report.lines()))
+    log = workdir / (IMAGING_SCRIPT + ".log")
+    with step(f"6. image: running {IMAGING_SCRIPT} in CASA (log: {log.name})"):
+        run_or_fail(workdir / IMAGING_SCRIPT, workdir, log=log)
+    return result.plan
+
+
+def demo_goal(plan) -> dict:
+    """The science goal the demo judges against.
+
+    A real one comes from the proposal, where the observing tool sized the
+    observation to reach the requested noise. The demo therefore asks for
+    the continuum noise the radiometer equation predicts for this EB, with
+    the cost of robust 0.5 weighting over natural weighting the imaging
+    heuristics assume, and a resolution range of 0.8-1.25 times what the
+    array gives (five times the chosen cell, the cell being a fifth of the
+    beam).
+    """
+    from ..heuristics.imaging import ROBUST_NOISE_FACTOR
+
+    image = plan.continuum[0]
+    noise = next(est for key, est in plan.noise.items() if key.endswith("continuum"))
+    cell_arcsec = float(image.cell.removesuffix("arcsec"))
+    beam = 5 * cell_arcsec
+    return {
+        "rms": f"{noise.sigma_jy * ROBUST_NOISE_FACTOR * 1e3:.4g} mJy",
+        "beam_range": [f"{0.8 * beam:.3g} arcsec", f"{1.25 * beam:.3g} arcsec"],
+        "rule": "later",
+    }
+
+
+def _qa2(workdir: Path, ms: Path, plan) -> Path:
+    import json
+
+    from . import main
+
+    goal = workdir / "science_goal.json"
+    goal.write_text(json.dumps(demo_goal(plan), indent=1) + "\n")
+    image = plan.continuum[0]
+    stem = workdir / (image.imagename + ".image" + image.suffix)
+    residual = workdir / (image.imagename + ".residual" + image.suffix)
+    report = workdir / "qa2.json"
+    print(f"... 7. qa2: {stem.name} against {goal.name}", flush=True)
+    main(["qa2", str(stem), "--residual", str(residual), "--goal", str(goal),
+          "--execblock", str(ms), "--json", str(report)])  # fmt: skip
+    return report
+
+
+def _package(out: Path, workdir: Path, report: Path) -> None:
+    from . import main
+    from ..errors import ScriptgenError
+
+    print(f"... 8. package: laying out the delivery in {out}", flush=True)
+    status = main(["package", str(workdir), "--out", str(out), "--force",
+                   "--science-goal", "uid://A001/Xdemo/X1", "--group", "uid://A001/Xdemo/X2",
+                   "--member", "uid://A001/Xdemo/X3", "--qa2-report", str(report)])  # fmt: skip
+    if status != 0:
+        raise ScriptgenError("packaging failed (see the message above)")

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 NAME = "inspect"
@@ -55,26 +51,6 @@ def add_arguments(parser) -> None:
     )
 
 
-@contextmanager
-def casa_stderr_captured() -> Iterator[None]:
-    """Keep casatools' C++ log echo off the terminal while we read tables.
-
-    casatools echoes every SEVERE message to the process's stderr whatever
-    the logger settings, so a damaged table would print CASA's own lines
-    before our one-line error. The file descriptor is redirected (Python's
-    sys.stderr cannot catch C++ output); CASA's log file still has them.
-    """
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
 def snapshot_targets(inputs: list[str], json_path: str | None, uids: list[str]) -> list[Path | None]:
     """Where each input's snapshot goes (None: no snapshot asked for)."""
     if json_path is None:
@@ -106,7 +82,10 @@ def _load(path: str, lenient: bool):
         if not lenient:
             check_usable(eb)
         return Inspection(eb)
-    with casa_stderr_captured():
+    from ..casa_env import casa_output_to
+
+    # A damaged table makes CASA print its own lines before our one-line error.
+    with casa_output_to(None):
         return inspect_with_notes(path, strict=not lenient)
 
 

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 NAME = "simulate"
@@ -161,33 +157,6 @@ def config_from_args(args: argparse.Namespace):
     )  # fmt: skip
 
 
-@contextmanager
-def casa_output_to(logfile: Path) -> Iterator[None]:
-    """Send what CASA's C++ layer prints (to file descriptors 1 and 2) to
-    ``logfile`` while keeping Python's own stderr on the terminal, so the
-    progress lines stay readable."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    terminal = os.fdopen(os.dup(2), "w", buffering=1)
-    previous = sys.stderr
-    with open(logfile, "a") as log:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-        sys.stderr = terminal
-        try:
-            yield
-        finally:
-            sys.stdout.flush()
-            terminal.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in saved:
-                os.close(fd)
-            sys.stderr = previous
-            terminal.close()
-
-
 def summary(truth) -> str:
     """What was built, in a few lines for the terminal."""
     lines = [
@@ -232,12 +201,10 @@ def run(args: argparse.Namespace) -> int:
         shutil.rmtree(out)
         truth_path(out).unlink(missing_ok=True)
     casa_env.configure()
-    logdir = casa_env.cache_dir() / "casa-logs"
-    logdir.mkdir(parents=True, exist_ok=True)
-    log = logdir / f"simulate-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    log = casa_env.new_logfile("simulate")
     if not args.quiet:
         print(f"... CASA messages go to {log}", file=sys.stderr)
-    with casa_output_to(log):
+    with casa_env.casa_output_to(log):
         truth = build_execblock(out, config, progress=not args.quiet, overwrite=True)
     print(summary(truth))
     return 0

@@ -6,20 +6,16 @@ it and what scriptForImaging.py expects (``<EB>.ms.split.cal``) is the
 split of the science windows without the Tsys/WVR scans, done here with
 the same task and selection as the calibration script's last step.
 
-The run is expensive (tclean), so it happens once per module and every test
-reads its products; the wall times are kept in ``timings`` for the report.
+The run is expensive (tclean), so it happens once per session (the
+``imaging_run`` fixture in tests/conftest.py) and every test, imaging and
+QA2 alike, reads its products; the wall times are kept in ``timings``.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pytest
 
 from scriptgen import naming
 
@@ -51,12 +47,11 @@ def _split_cal(truth, workdir: Path) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def imaging_run(imaging_eb, tmp_path_factory):
+def run_imaging(imaging_eb, workdir: Path) -> ImagingRun:
     from scriptgen.imaging_generate import generate_imaging
+    from scriptgen.runner import run_script
 
     truth = imaging_eb
-    workdir = tmp_path_factory.mktemp("imaging_run")
     timings: dict[str, float] = {}
     t = time.perf_counter()
     split_cal = _split_cal(truth, workdir)
@@ -67,16 +62,8 @@ def imaging_run(imaging_eb, tmp_path_factory):
     result = generate_imaging(split_cal, workdir, tsys_from=str(truth.ms), with_calibrators=False)
     timings["generate scriptForImaging.py"] = time.perf_counter() - t
     t = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, naming.IMAGING_SCRIPT],
-        cwd=workdir,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
-    timings["run scriptForImaging.py"] = time.perf_counter() - t
-    (workdir / "run.log").write_text(proc.stdout + proc.stderr)
-    run = ImagingRun(truth, workdir, split_cal, result, proc.returncode, proc.stdout + proc.stderr, timings)
+    done = run_script(workdir / naming.IMAGING_SCRIPT, workdir, log=workdir / "run.log", timeout=3600)
+    timings["run scriptForImaging.py"] = done.seconds
+    run = ImagingRun(truth, workdir, split_cal, result, done.returncode, done.output, timings)
     print("\nimaging wall times: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     return run
