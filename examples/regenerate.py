@@ -110,14 +110,6 @@ def regenerate(source_root: Path = HERE, out_root: Path | None = None) -> list[P
     return written
 
 
-def _catalogue_line(truth) -> str:
-    flux = truth.fields_with_role("flux")[0]
-    return (
-        f"{flux.source_name},{flux.flux_jy},{flux.spectral_index},{flux.ref_freq_hz / 1e9},"
-        f"{truth.config.start[:10]},synthetic truth (the builder's model)\n"
-    )
-
-
 def resimulate(ms_dir: Path | None) -> None:
     """Build the synthetic EBs with CASA and rewrite the snapshots and flux files."""
     from scriptgen import casa_env, naming, snapshot
@@ -147,8 +139,7 @@ def resimulate(ms_dir: Path | None) -> None:
                     ms_dir.mkdir(parents=True, exist_ok=True)
                     shutil.rmtree(ms_dir / truth.ms_path.name, ignore_errors=True)
                     shutil.copytree(truth.ms_path, ms_dir / truth.ms_path.name)
-            header = "source,flux_jy,spix,reffreq_ghz,date,note\n"
-            (folder / CALIBRATOR_FLUXES).write_text(header + _catalogue_line(truths[0]))
+            (folder / CALIBRATOR_FLUXES).write_text(truths[0].calibrator_catalogue())
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

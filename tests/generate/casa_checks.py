@@ -9,21 +9,9 @@ real part of the calibrated visibilities is their flux density.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
-
-
-def write_calibrator_fluxes(truth, path: Path) -> Path:
-    """The catalogue an analyst would look up: true fluxes of the quasar flux calibrators."""
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["source", "flux_jy", "spix", "reffreq_ghz", "note"])
-        for fld in truth.fields_with_role("flux"):
-            if not fld.solar_system:
-                writer.writerow([fld.source_name, fld.flux_jy, fld.spectral_index, fld.ref_freq_hz / 1e9, "truth"])
-    return path
 
 
 def mean_real_per_spw(ms: Path, field_id: int, column: str = "DATA") -> dict[int, float]:

@@ -17,7 +17,7 @@ from scriptgen.generate import GenerateOptions, generate
 from scriptgen.inspect import inspect_ms
 from scriptgen.runner import run_script
 
-from .casa_checks import mean_real_per_spw, write_calibrator_fluxes
+from .casa_checks import mean_real_per_spw
 
 pytestmark = pytest.mark.casa
 
@@ -29,7 +29,8 @@ PHASE_TOLERANCE = 0.03
 def _generate(ms, truth, out_dir, timings, label):
     start = time.perf_counter()
     eb = inspect_ms(ms)
-    fluxes = write_calibrator_fluxes(truth, out_dir / "calibrator_fluxes.csv")
+    fluxes = out_dir / "calibrator_fluxes.csv"
+    fluxes.write_text(truth.calibrator_catalogue())
     result = generate([eb], GenerateOptions(out_dir=out_dir, calibrator_fluxes=fluxes))
     seconds = time.perf_counter() - start
     timings.append((f"generation ({label}, inspect + render)", seconds))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 NAME = "demo"
@@ -48,23 +47,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def write_calibrator_catalogue(truth, path: Path) -> Path:
-    """The quasar fluxes an analyst would look up in the ALMA calibrator catalogue.
-
-    For the demo the catalogue is the simulation's truth: the point is to
-    show where such a file goes, not to test the analyst's lookup.
-    """
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["source", "flux_jy", "spix", "reffreq_ghz", "note"])
-        for fld in truth.fields_with_role("flux"):
-            if not fld.solar_system:
-                writer.writerow(
-                    [fld.source_name, fld.flux_jy, fld.spectral_index, fld.ref_freq_hz / 1e9, "demo catalogue"]
-                )
-    return path
-
-
 def _simulate(workdir: Path):
     from ..progress import step
     from ..synthetic import SyntheticConfig, Truth, build_execblock, truth_path
@@ -103,7 +85,10 @@ def run(args: argparse.Namespace) -> int:
         eb = inspect_ms(ms)
     print(summarise(eb))
 
-    catalogue = write_calibrator_catalogue(truth, workdir / "calibrator_fluxes.csv")
+    # The quasar fluxes an analyst would look up in the ALMA calibrator
+    # catalogue; for the demo the catalogue is the simulation's truth.
+    catalogue = workdir / "calibrator_fluxes.csv"
+    catalogue.write_text(truth.calibrator_catalogue(note="demo catalogue"))
     with step("3. generate: writing the scripts beside the MS"):
         result = generate([eb], GenerateOptions(out_dir=workdir, calibrator_fluxes=catalogue))
     print("\n".join(result.summary_lines()))

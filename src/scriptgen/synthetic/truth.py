@@ -143,6 +143,22 @@ class Truth:
     def fields_with_role(self, role: str) -> tuple[FieldTruth, ...]:
         return tuple(f for f in self.fields if role in f.roles)
 
+    def calibrator_catalogue(self, note: str = "synthetic truth (the builder's model)") -> str:
+        """The flux calibrator's entry as an analyst would look it up.
+
+        CSV in the calibrator-flux format ``scriptgen generate
+        --calibrator-fluxes`` reads; a solar-system calibrator needs no entry
+        (CASA models it), so only quasars are listed.
+        """
+        lines = ["source,flux_jy,spix,reffreq_ghz,date,note"]
+        for fld in self.fields_with_role("flux"):
+            if not fld.solar_system:
+                lines.append(
+                    f"{fld.source_name},{fld.flux_jy},{fld.spectral_index},"
+                    f"{fld.ref_freq_hz / 1e9},{self.config.start[:10]},{note}"
+                )
+        return "\n".join(lines) + "\n"
+
     def field_ids(self, role: str) -> tuple[int, ...]:
         return tuple(f.field_id for f in self.fields_with_role(role))
 
