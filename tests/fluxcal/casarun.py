@@ -3,8 +3,8 @@
 Scripts run as a PI would run them: ``python script.py`` in a subprocess,
 in the folder they work in. The subprocess inherits ``CASASITECONFIG``
 (set by ``casa_env.configure()`` in the test session), so CASA stays
-offline. Wall times are recorded in ``TIMINGS`` and written beside the
-test output, because the machine is shared and a slow run is worth seeing.
+offline. Wall times are recorded in ``TIMINGS`` and printed (see them
+with ``pytest -s``): the machine is shared and a slow run is worth seeing.
 """
 
 from __future__ import annotations
@@ -19,28 +19,15 @@ from scriptgen.inspect import inspect_ms
 #: Label -> seconds, for every CASA run of this session.
 TIMINGS: dict[str, float] = {}
 
-#: Where the timings are written (gitignored scratch), for the report.
-TIMINGS_FILE = Path(__file__).resolve().parents[2] / "scratch" / "fluxpi" / "casa_timings.json"
-
 
 def run_script(script: Path, cwd: Path, label: str, variables=None, timeout: float = 1800) -> float:
     """Run a generated script with CASA's Python; fail with its output's tail."""
     done = runner.run_script(script, cwd, variables=variables, timeout=timeout)
     TIMINGS[label] = round(done.seconds, 1)
-    _save_timings()
+    print(f"[timing] CASA run {label}: {done.seconds:.1f} s")
     if not done.ok:
         raise AssertionError(f"{script.name} failed (exit {done.returncode}) after {done.seconds:.0f} s:\n{done.tail()}")
     return done.seconds
-
-
-def _save_timings() -> None:
-    try:
-        TIMINGS_FILE.parent.mkdir(parents=True, exist_ok=True)
-        old = json.loads(TIMINGS_FILE.read_text()) if TIMINGS_FILE.exists() else {}
-        old.update(TIMINGS)
-        TIMINGS_FILE.write_text(json.dumps(old, indent=1, sort_keys=True) + "\n")
-    except OSError:
-        pass
 
 
 def ms_path(item) -> Path:
