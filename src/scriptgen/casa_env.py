@@ -120,35 +120,44 @@ def new_logfile(prefix: str) -> Path:
     return logdir / f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}.log"
 
 
+def _terminal_fd() -> int:
+    """The descriptor Python's stderr writes to now (2 unless already redirected)."""
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return 2
+
+
 @contextmanager
-def casa_output_to(logfile: Path | None = None) -> Iterator[None]:
+def casa_output_to(logfile: Path | None = None, *, stdout: bool = True) -> Iterator[None]:
     """Send what CASA's C++ layer prints to ``logfile`` (or nowhere).
 
-    casatools writes its simulator chatter and every SEVERE message straight
-    to file descriptors 1 and 2, whatever the logger settings, so Python's
-    ``sys.stdout``/``sys.stderr`` cannot catch it. Both descriptors are
-    redirected for the duration; Python's own ``sys.stderr`` is kept on the
-    terminal, so progress lines and our one-line errors stay readable.
-    CASA's own log file still receives everything.
+    casatools writes its simulator chatter to file descriptor 1 and echoes
+    every SEVERE message to descriptor 2, whatever the logger settings, so
+    Python's ``sys.stdout``/``sys.stderr`` cannot catch it. Descriptor 2 (and
+    1 unless ``stdout=False``) is redirected for the duration; Python's own
+    ``sys.stderr`` stays on the terminal, so progress lines and our one-line
+    errors stay readable. Redirections nest. CASA's own log file still
+    receives everything.
     """
+    fds = (1, 2) if stdout else (2,)
     sys.stdout.flush()
     sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    terminal = os.fdopen(os.dup(2), "w", buffering=1)
+    saved = {fd: os.dup(fd) for fd in fds}
+    terminal = os.fdopen(os.dup(_terminal_fd()), "w", buffering=1)
     previous = sys.stderr
     sink = open(logfile, "a") if logfile is not None else tempfile.TemporaryFile("w")
     with sink:
-        os.dup2(sink.fileno(), 1)
-        os.dup2(sink.fileno(), 2)
+        for fd in fds:
+            os.dup2(sink.fileno(), fd)
         sys.stderr = terminal
         try:
             yield
         finally:
             sys.stdout.flush()
             terminal.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in saved:
-                os.close(fd)
+            for fd, copy in saved.items():
+                os.dup2(copy, fd)
+                os.close(copy)
             sys.stderr = previous
             terminal.close()

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
+from ..casa_env import casa_output_to
 from ..errors import ScriptgenError
 
 #: Command modules, in the order an analyst meets them.
@@ -59,7 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        # CASA echoes its SEVERE messages to the process's stderr before we
+        # can turn them into one line; they also go to CASA's log file.
+        with casa_output_to(None, stdout=False):
+            return args.run(args)
     except ScriptgenError as exc:
         print(f"scriptgen: error: {exc}", file=sys.stderr)
         return 2

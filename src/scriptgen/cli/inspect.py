@@ -82,11 +82,7 @@ def _load(path: str, lenient: bool):
         if not lenient:
             check_usable(eb)
         return Inspection(eb)
-    from ..casa_env import casa_output_to
-
-    # A damaged table makes CASA print its own lines before our one-line error.
-    with casa_output_to(None):
-        return inspect_with_notes(path, strict=not lenient)
+    return inspect_with_notes(path, strict=not lenient)
 
 
 def run(args) -> int:
