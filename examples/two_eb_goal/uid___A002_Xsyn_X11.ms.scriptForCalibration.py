@@ -15,9 +15,9 @@
 #   field 2: 'Jsyn_phase': CALIBRATE_ATMOSPHERE, CALIBRATE_PHASE,
 #     CALIBRATE_WVR
 #   field 3: 'SynTarget': CALIBRATE_ATMOSPHERE, OBSERVE_TARGET
-# Reference antenna: 'DA42,DA48,DA47,DA43,DA44': 'DA42' (pad 'A002') is the
-#   antenna nearest the array centre (16 m from it) of 10; the next nearest
-#   follow as fallbacks where it is flagged
+# Reference antennas 'DA42,DA48,DA47,DA43,DA44', best first. 'DA42' (pad
+#   'A002') is the antenna nearest the array centre (16 m from it) of 10; the
+#   next nearest follow as fallbacks where it is flagged
 #
 # Run it in the folder that holds the MS (or the ASDM):
 #   python uid___A002_Xsyn_X11.ms.scriptForCalibration.py

@@ -59,7 +59,7 @@ def _header(eb: ExecBlock, options: PlanOptions, refant: cal.RefantChoice) -> tu
         (0, f"Science windows: {cal.ids(science)}; Tsys windows: {cal.ids(derive.tsys_spws(eb)) or 'none'}"),
         (0, "Fields and intents:"),
         *_intents_summary(eb),
-        (0, f"Reference antenna: {refant.refant!r}: {refant.reason}"),
+        (0, f"Reference antennas {refant.refant!r}, best first. {refant.reason}"),
     ]
     return tuple(lines)
 
@@ -87,7 +87,7 @@ class StandardMode:
         fluxscale = cal.fluxscale_choice(eb)
         transfers = cal.phase_transfers(eb)
         calibrators = cal.gain_calibrators(eb)
-        decisions: list[Decision] = [Decision("reference antenna", f"{refant.refant}: {refant.reason}")]
+        decisions: list[Decision] = [Decision("reference antenna", f"{refant.refant!r}, best first. {refant.reason}")]
 
         steps: list[Step] = []
         steps.append(_step("import", "Import of the ASDM", context={"asdm": eb.uid}))
