@@ -49,7 +49,7 @@ def test_source_masked_and_beam_read_from_casa_and_fits(tmp_path):
     for m in (casa, fits):
         assert m.rms_jy == pytest.approx(1e-4, rel=0.05)
         assert m.peak_jy == pytest.approx(0.02, rel=0.02)
-        assert (m.beam.major, m.beam.minor, m.beam.pa) == pytest.approx((1.2, 0.8, 30.0), rel=1e-5)
+        assert (m.beam.major, m.beam.minor, m.beam.pa_deg) == pytest.approx((1.2, 0.8, 30.0), rel=1e-5)
         assert m.cell_arcsec == pytest.approx(0.16, rel=1e-6)
         assert m.freq_hz == pytest.approx(230e9) and m.band == 6
     assert fits.rms_jy == pytest.approx(casa.rms_jy, rel=1e-5)
@@ -133,7 +133,7 @@ def test_per_channel_beams_summarised_by_their_median(tmp_path):
     ia.close()
     for path in (im, tmp_path / "mb.fits"):
         m = measure(path)
-        assert (m.beam.major, m.beam.minor, m.beam.pa) == pytest.approx((1.2, 0.9, 10.0), rel=1e-6)
+        assert (m.beam.major, m.beam.minor, m.beam.pa_deg) == pytest.approx((1.2, 0.9, 10.0), rel=1e-6)
 
 
 def test_large_cube_is_sampled(tmp_path):

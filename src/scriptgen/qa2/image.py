@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ScriptgenError
+# One beam type for what the imaging heuristics predict and what QA2 measures.
+from ..heuristics.imaging import Beam
 
 __all__ = ["Beam", "ImageData", "read_image", "read_casa_image", "read_fits_image", "is_fits"]
 
@@ -30,15 +32,6 @@ _ANGLE_TO_ARCSEC = {
     "arcsec": 1.0,
     "mas": 1e-3,
 }
-
-
-@dataclass(frozen=True)
-class Beam:
-    """Restoring beam: FWHM axes in arcsec, position angle in degrees."""
-
-    major: float
-    minor: float
-    pa: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,7 +109,7 @@ def _median_beam(beams: list[Beam]) -> Beam | None:
     return Beam(
         float(np.median([b.major for b in beams])),
         float(np.median([b.minor for b in beams])),
-        float(np.median([b.pa for b in beams])),
+        float(np.median([b.pa_deg for b in beams])),
     )
 
 

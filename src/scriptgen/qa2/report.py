@@ -119,7 +119,7 @@ def report_text(r: QA2Report) -> str:
     lines.append(f"  peak             {_mjy(m.peak_jy)}"
                  + (f"  (peak/RMS {m.peak_jy / m.rms_jy:.1f})" if m.rms_jy > 0 else ""))
     if m.beam:
-        lines.append(f"  beam             {m.beam.major:.4g}\" x {m.beam.minor:.4g}\" at {m.beam.pa:.1f} deg")
+        lines.append(f"  beam             {m.beam.major:.4g}\" x {m.beam.minor:.4g}\" at {m.beam.pa_deg:.1f} deg")
     else:
         lines.append("  beam             none")
     lines.append(f"  cell             {m.cell_arcsec:.4g}\"   image {m.shape[0]} x {m.shape[1]} x {m.shape[2]}")
@@ -180,7 +180,7 @@ def report_json(r: QA2Report) -> dict[str, Any]:
             "masked_fraction": m.masked_fraction,
             "planes": m.planes,
             "peak_jy_per_beam": m.peak_jy,
-            "beam_arcsec": None if m.beam is None else {"major": m.beam.major, "minor": m.beam.minor, "pa_deg": m.beam.pa},
+            "beam_arcsec": None if m.beam is None else {"major": m.beam.major, "minor": m.beam.minor, "pa_deg": m.beam.pa_deg},
             "cell_arcsec": m.cell_arcsec,
             "freq_hz": m.freq_hz,
             "chan_width_hz": m.chan_width_hz,

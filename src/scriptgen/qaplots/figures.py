@@ -158,8 +158,8 @@ def image_figure(image, title: str) -> Figure:
         b = image.beam
         x0 = extent[0] - 0.1 * (extent[0] - extent[1])
         y0 = extent[2] + 0.1 * (extent[3] - extent[2])
-        ax.add_patch(Ellipse((x0, y0), b.minor, b.major, angle=-b.pa, facecolor="none", edgecolor="cyan", lw=1.2))
-        title += f"\nbeam {b.major:.3g}\" x {b.minor:.3g}\" ({b.pa:.0f} deg)"
+        ax.add_patch(Ellipse((x0, y0), b.minor, b.major, angle=-b.pa_deg, facecolor="none", edgecolor="cyan", lw=1.2))
+        title += f"\nbeam {b.major:.3g}\" x {b.minor:.3g}\" ({b.pa_deg:.0f} deg)"
     if data.shape[2] > 1:
         title += f", peak over {data.shape[2]} channels"
     ax.set_title(title, fontsize=9)
