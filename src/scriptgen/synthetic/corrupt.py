@@ -1,22 +1,25 @@
 """Turn model visibilities into raw-looking ALMA data.
 
-Order matters and follows the signal path backwards from what calibration
-undoes: sky model -> per-antenna bandpass and time-variable complex gains
-(casatools' simulator, through calibration tables it can apply) -> thermal
-noise at the radiometer-equation level -> division by sqrt(Tsys_i Tsys_j),
-which is what ``gencal(caltype='tsys')`` + applycal multiply back.
+Order matters: sky model + thermal noise at the radiometer-equation level
+(on the calibrated scale) -> per-antenna bandpass and time-variable complex
+gains (casatools' simulator, through calibration tables it can apply) ->
+division by sqrt(Tsys_i Tsys_j), which is what ``gencal(caltype='tsys')`` +
+applycal multiply back. Calibration undoes the last two, leaving exactly
+the noise the truth file records.
 
 The simulator cannot invent a bandpass in CASA 6.7 (``sm.setbandpass`` is
 disabled), so a bandpass table is solved on noisy, uncorrupted data to get
 the right structure, overwritten with the injected shapes, and applied with
 ``sm.setapply``. Solving needs noise in the data (a noise-free solve fails
-with "CHI2 IS SPURIOUSLY ZERO"), hence the first noise pass.
+with "CHI2 IS SPURIOUSLY ZERO"), hence noise goes in first.
 """
 
 from __future__ import annotations
 
 import math
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -37,9 +40,26 @@ WANDER_PERIODS_S = (400.0, 700.0, 1100.0)
 AMPLITUDE_WANDER = 0.01
 
 
-def _rows(tb, query: str):
-    """A selection that the caller must close (tb.query returns a table)."""
-    return tb.query(query)
+@contextmanager
+def _open_for_writing(path: Path) -> Iterator:
+    """A casatools table open for writing, closed however the block ends."""
+    tb = casa_env.casatools().table()
+    tb.open(str(path), nomodify=False)
+    try:
+        yield tb
+    finally:
+        tb.close()
+
+
+@contextmanager
+def _selection(tb, query: str) -> Iterator:
+    """Rows of ``tb`` matching a TaQL query (one window at a time: reading
+    windows of different channel counts together aborts casatools)."""
+    sel = tb.query(query)
+    try:
+        yield sel
+    finally:
+        sel.close()
 
 
 def _sigma_rows(
@@ -65,12 +85,9 @@ def add_noise(
     two antennas at each channel. WEIGHT and SIGMA describe that noise, as
     calibrated data's weights would after applycal(calwt=True).
     """
-    tb = casa_env.casatools().table()
-    tb.open(str(ms), nomodify=False)
-    try:
+    with _open_for_writing(ms) as tb:
         for spw in spws:
-            sel = _rows(tb, f"DATA_DESC_ID=={dd_of_spw[spw.spw_id]}")
-            try:
+            with _selection(tb, f"DATA_DESC_ID=={dd_of_spw[spw.spw_id]}") as sel:
                 if sel.nrows() == 0:
                     continue
                 a1, a2 = sel.getcol("ANTENNA1"), sel.getcol("ANTENNA2")
@@ -83,10 +100,6 @@ def add_noise(
                 row_sigma = np.repeat(sigma.mean(axis=0)[None], shape[0], axis=0)
                 sel.putcol("SIGMA", row_sigma.astype(np.float32))
                 sel.putcol("WEIGHT", (1.0 / row_sigma**2).astype(np.float32))
-            finally:
-                sel.close()
-    finally:
-        tb.close()
 
 
 def scale_by_tsys(
@@ -99,12 +112,9 @@ def scale_by_tsys(
     2 dnu dt up to a constant), so after scaling every baseline of a window
     has the same weight, and applycal(calwt=True) restores 1/sigma^2.
     """
-    tb = casa_env.casatools().table()
-    tb.open(str(ms), nomodify=False)
-    try:
+    with _open_for_writing(ms) as tb:
         for spw in spws:
-            sel = _rows(tb, f"DATA_DESC_ID=={dd_of_spw[spw.spw_id]}")
-            try:
+            with _selection(tb, f"DATA_DESC_ID=={dd_of_spw[spw.spw_id]}") as sel:
                 if sel.nrows() == 0:
                     continue
                 a1, a2 = sel.getcol("ANTENNA1"), sel.getcol("ANTENNA2")
@@ -118,10 +128,6 @@ def scale_by_tsys(
                     "WEIGHT",
                     (sel.getcol("WEIGHT") * factor.mean(axis=0)[None] ** 2).astype(np.float32),
                 )
-            finally:
-                sel.close()
-    finally:
-        tb.close()
 
 
 def bandpass_shapes(rng: np.random.Generator, n_ant: int, spw: SpwPlan) -> np.ndarray:
@@ -152,7 +158,7 @@ def make_bandpass_table(
 ) -> None:
     """Solve a bandpass template on the bandpass calibrator, then overwrite
     its solutions with the injected shapes."""
-    tasks, tb = casa_env.casatasks(), casa_env.casatools().table()
+    tasks = casa_env.casatasks()
     shutil.rmtree(out, ignore_errors=True)
     sci = ",".join(str(s.spw_id) for s in layout.science)
     bp_field = layout.fields_with_role("bandpass")[0].field_id
@@ -160,21 +166,15 @@ def make_bandpass_table(
         vis=str(ms), caltable=str(out), field=str(bp_field), spw=sci,
         solint="inf", combine="scan", refant="0", minsnr=0.0, solnorm=False, minblperant=2,
     )  # fmt: skip
-    tb.open(str(out), nomodify=False)
-    try:
+    with _open_for_writing(out) as tb:
         for spw in layout.science:
             shapes = bandpass_shapes(rng, n_ant, spw)
-            sel = tb.query(f"SPECTRAL_WINDOW_ID=={spw.spw_id}")
-            try:
+            with _selection(tb, f"SPECTRAL_WINDOW_ID=={spw.spw_id}") as sel:
                 ants = sel.getcol("ANTENNA1")
                 cparam = sel.getcol("CPARAM")
                 sel.putcol("CPARAM", shapes[:, :, ants].reshape(cparam.shape))
                 sel.putcol("FLAG", np.zeros(cparam.shape, dtype=bool))
                 sel.putcol("PARAMERR", np.zeros(cparam.shape, dtype=np.float32))
-            finally:
-                sel.close()
-    finally:
-        tb.close()
 
 
 def gain_curves(rng: np.random.Generator, n_ant: int, times_s: np.ndarray) -> np.ndarray:
@@ -216,23 +216,21 @@ def make_gain_table(
     """Solve a per-integration gain template, then overwrite it with
     :func:`gain_curves`, phases scaled to each window's frequency (a path
     length delay is the same in every window)."""
-    tasks, tb = casa_env.casatasks(), casa_env.casatools().table()
+    tasks = casa_env.casatasks()
     shutil.rmtree(out, ignore_errors=True)
     sci = ",".join(str(s.spw_id) for s in layout.science)
     tasks.gaincal(
         vis=str(ms), caltable=str(out), spw=sci, solint="int", refant="0",
         calmode="ap", minsnr=0.0, minblperant=2,
     )  # fmt: skip
-    tb.open(str(out), nomodify=False)
-    try:
+    with _open_for_writing(out) as tb:
         times = tb.getcol("TIME")
         t0 = times.min()
         grid = np.unique(times)
         curves = gain_curves(rng, n_ant, grid - t0)
         spw_offsets = {s.spw_id: rng.uniform(-40, 40, n_ant) for s in layout.science}
         for spw in layout.science:
-            sel = tb.query(f"SPECTRAL_WINDOW_ID=={spw.spw_id}")
-            try:
+            with _selection(tb, f"SPECTRAL_WINDOW_ID=={spw.spw_id}") as sel:
                 ants, t = sel.getcol("ANTENNA1"), sel.getcol("TIME")
                 cparam = sel.getcol("CPARAM")
                 g = curves[ants, np.searchsorted(grid, t)]
@@ -243,10 +241,6 @@ def make_gain_table(
                 g[ants == 0] = np.abs(g[ants == 0])
                 sel.putcol("CPARAM", np.broadcast_to(g[None, None, :], cparam.shape).copy())
                 sel.putcol("FLAG", np.zeros(cparam.shape, dtype=bool))
-            finally:
-                sel.close()
-    finally:
-        tb.close()
 
 
 def apply_gains_and_bandpass(
@@ -274,21 +268,17 @@ def fill_ch_avg(ms: Path, layout: Layout, dd_of_spw: dict[int, int]) -> None:
     Rows are matched on (time, antenna1, antenna2): both windows were
     observed over the same visits.
     """
-    tb = casa_env.casatools().table()
-    tb.open(str(ms), nomodify=False)
-    try:
+    def order(sel):
+        return np.lexsort((sel.getcol("ANTENNA2"), sel.getcol("ANTENNA1"), sel.getcol("TIME")))
+
+    with _open_for_writing(ms) as tb:
         for avg in layout.spws_with_role("ch_avg"):
-            full = _rows(tb, f"DATA_DESC_ID=={dd_of_spw[avg.partner]}")
-            part = _rows(tb, f"DATA_DESC_ID=={dd_of_spw[avg.spw_id]}")
-            try:
+            with (
+                _selection(tb, f"DATA_DESC_ID=={dd_of_spw[avg.partner]}") as full,
+                _selection(tb, f"DATA_DESC_ID=={dd_of_spw[avg.spw_id]}") as part,
+            ):
                 if part.nrows() == 0:
                     continue
-
-                def order(sel):
-                    return np.lexsort(
-                        (sel.getcol("ANTENNA2"), sel.getcol("ANTENNA1"), sel.getcol("TIME"))
-                    )
-
                 of, op = order(full), order(part)
                 data = full.getcol("DATA")[:, :, of].mean(axis=1, keepdims=True)
                 out = np.empty_like(data)
@@ -299,11 +289,6 @@ def fill_ch_avg(ms: Path, layout: Layout, dd_of_spw: dict[int, int]) -> None:
                 part.putcol("DATA", out.astype(np.complex64))
                 part.putcol("WEIGHT", w_out.astype(np.float32))
                 part.putcol("SIGMA", (1 / np.sqrt(w_out)).astype(np.float32))
-            finally:
-                full.close()
-                part.close()
-    finally:
-        tb.close()
 
 
 def fill_autocorrelations(
@@ -315,14 +300,12 @@ def fill_autocorrelations(
     Tsys calibration they read about Tsys. Nothing calibrates them, but
     they must look plausible to anyone who plots them.
     """
-    tb = casa_env.casatools().table()
-    tb.open(str(ms), nomodify=False)
-    try:
+    with _open_for_writing(ms) as tb:
         for spw in layout.spws:
             if spw.role == "wvr":
                 continue
-            sel = _rows(tb, f"DATA_DESC_ID=={dd_of_spw[spw.spw_id]} && ANTENNA1==ANTENNA2")
-            try:
+            query = f"DATA_DESC_ID=={dd_of_spw[spw.spw_id]} && ANTENNA1==ANTENNA2"
+            with _selection(tb, query) as sel:
                 if sel.nrows() == 0:
                     continue
                 a = sel.getcol("ANTENNA1")
@@ -333,10 +316,6 @@ def fill_autocorrelations(
                     t = tsys.per_antenna(spw.baseband, np.asarray(spw.chan_freqs_hz()))
                     values = np.broadcast_to(t[a].T[None], shape)
                 sel.putcol("DATA", values.astype(np.complex64))
-            finally:
-                sel.close()
-    finally:
-        tb.close()
 
 
 def fill_wvr(
@@ -349,22 +328,15 @@ def fill_wvr(
     common to all antennas and do not add phase noise the simulated gains
     do not contain, while the data are real radiometer-like numbers.
     """
-    tb = casa_env.casatools().table()
-    tb.open(str(ms), nomodify=False)
-    try:
-        sel = _rows(tb, f"DATA_DESC_ID=={dd_of_spw[layout.wvr.spw_id]} && ANTENNA1==ANTENNA2")
-        try:
-            a = sel.getcol("ANTENNA1")
-            elevation = elevation_of_row(sel.getcol("TIME"), sel.getcol("FIELD_ID"))
-            tb_k = wvr_brightness_k(elevation)  # [row, chan]
-            offsets = rng.uniform(-0.05, 0.05, a.max() + 1)
-            values = (tb_k + offsets[a][:, None]).T[None]  # [1, chan, row]
-            sel.putcol("DATA", values.astype(np.complex64))
-            sel.putcol("FLAG", np.zeros(values.shape, dtype=bool))
-        finally:
-            sel.close()
-    finally:
-        tb.close()
+    query = f"DATA_DESC_ID=={dd_of_spw[layout.wvr.spw_id]} && ANTENNA1==ANTENNA2"
+    with _open_for_writing(ms) as tb, _selection(tb, query) as sel:
+        a = sel.getcol("ANTENNA1")
+        elevation = elevation_of_row(sel.getcol("TIME"), sel.getcol("FIELD_ID"))
+        tb_k = wvr_brightness_k(elevation)  # [row, chan]
+        offsets = rng.uniform(-0.05, 0.05, a.max() + 1)
+        values = (tb_k + offsets[a][:, None]).T[None]  # [1, chan, row]
+        sel.putcol("DATA", values.astype(np.complex64))
+        sel.putcol("FLAG", np.zeros(values.shape, dtype=bool))
 
 
 def flagged_fraction(ms: Path) -> float:
