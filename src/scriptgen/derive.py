@@ -248,6 +248,16 @@ def wvr_spw(eb: ExecBlock) -> int | None:
     return None
 
 
+def repeated_uids(ebs) -> list[str]:
+    """EB uids that occur more than once in ``ebs``, sorted.
+
+    The same EB given twice would be calibrated twice and counted twice in
+    a flux average; every generator refuses it.
+    """
+    uids = [eb.uid for eb in ebs]
+    return sorted({u for u in uids if uids.count(u) > 1})
+
+
 def time_on_field_s(eb: ExecBlock, field_id: int, intent: Intent | None = None) -> float:
     """Total scan time spent on a field (optionally only in scans of one intent)."""
     return sum(

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import naming, snapshot
+from . import derive, naming, snapshot
 from .errors import ScriptgenError
 from .heuristics import calibrator_fluxes
 from .model import ExecBlock
@@ -113,8 +113,7 @@ def render_files(ebs: Sequence[ExecBlock], options: GenerateOptions):
     """Every output as text (relative name -> text), the plans, and what is missing."""
     if not ebs:
         raise ScriptgenError("no execution block given")
-    uids = [eb.uid for eb in ebs]
-    duplicates = sorted({u for u in uids if uids.count(u) > 1})
+    duplicates = derive.repeated_uids(ebs)
     if duplicates:
         raise ScriptgenError(f"execution block given twice: {', '.join(duplicates)}")
     env = make_environment(options.templates)

@@ -79,3 +79,11 @@ def test_time_on_field_sums_scans():
     eb = tdm_fdm_eb()
     assert derive.time_on_field_s(eb, 0) == 330.0
     assert derive.time_on_field_s(eb, 0, derive.Intent.BANDPASS) == 300.0
+
+
+def test_repeated_uids_names_only_the_repeats():
+    from dataclasses import replace
+
+    a, b = tdm_fdm_eb(), replace(tdm_fdm_eb(), uid="uid___A002_Xunit_X2")
+    assert derive.repeated_uids([a, b]) == []
+    assert derive.repeated_uids([a, b, a]) == ["uid___A002_Xunit_X1"]

@@ -209,9 +209,9 @@ def plan(ebs: Sequence[ExecBlock]) -> FluxPlan:
     """Every generation-time decision of the flux script."""
     if len(ebs) < 2:
         raise FluxEqualisationError("flux equalisation needs two or more EBs of one science goal")
-    uids = [eb.uid for eb in ebs]
-    if len(set(uids)) != len(uids):
-        raise FluxEqualisationError(f"an EB is listed twice: {', '.join(sorted(uids))}")
+    repeated = derive.repeated_uids(ebs)
+    if repeated:
+        raise FluxEqualisationError(f"an EB is listed twice: {', '.join(repeated)}")
     source = common_phase_calibrator(ebs)
     eb_plans = []
     for eb in ebs:

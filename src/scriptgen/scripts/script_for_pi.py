@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import jinja2
 
-from .. import naming
+from .. import derive, naming
 from ..errors import ScriptgenError
 from ..model import ExecBlock
 from ..render import PySource, render_python
@@ -101,9 +101,9 @@ def plan(ebs: Sequence[ExecBlock], *, with_flux_script: bool) -> PiPlan:
     """Every generation-time decision of scriptForPI."""
     if not ebs:
         raise ScriptgenError("scriptForPI needs at least one EB")
-    uids = [eb.uid for eb in ebs]
-    if len(set(uids)) != len(uids):
-        raise ScriptgenError(f"an EB is listed twice: {', '.join(sorted(uids))}")
+    repeated = derive.repeated_uids(ebs)
+    if repeated:
+        raise ScriptgenError(f"an EB is listed twice: {', '.join(repeated)}")
     pi_ebs = []
     for eb in ebs:
         tables = naming.CalTables(naming.ms_name(eb.uid))
