@@ -35,8 +35,13 @@ examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("inputs", nargs="+", metavar="MS_OR_SNAPSHOT", help="MeasurementSets or JSON snapshots")
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder to write the scripts into")
+    parser.add_argument("inputs", nargs="*", metavar="MS_OR_SNAPSHOT", help="MeasurementSets or JSON snapshots")
+    parser.add_argument("--out", metavar="DIR", help="folder to write the scripts into (required with EBs)")
+    parser.add_argument(
+        "--from-delivery",
+        metavar="DIR",
+        help="write DIR/script/scriptForPI.py restoring a pipeline-calibrated or mixed delivery (docs/restore.md)",
+    )
     parser.add_argument(
         "--calibrator-fluxes",
         metavar="FILE",
@@ -63,6 +68,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.from_delivery:
+        return _run_from_delivery(args)
+    if not args.inputs or not args.out:
+        from ..errors import ScriptgenError
+
+        raise ScriptgenError("give the EBs and --out DIR (or --from-delivery DIR)")
     from ..generate import GenerateOptions, generate, load_execblocks
     from ..progress import step
 
@@ -79,4 +90,15 @@ def run(args: argparse.Namespace) -> int:
     print("\n".join(result.summary_lines()))
     print()
     print("\n".join(result.run_instructions()))
+    return 0
+
+
+def _run_from_delivery(args: argparse.Namespace) -> int:
+    from ..errors import ScriptgenError
+    from ..restore_generate import generate_from_delivery
+
+    if args.inputs or args.out:
+        raise ScriptgenError("--from-delivery takes no EBs and no --out: it writes into DIR/script/")
+    result = generate_from_delivery(args.from_delivery, templates=args.templates, force=args.force)
+    print("\n".join(result.summary_lines()))
     return 0

@@ -1,0 +1,188 @@
+"""scriptForPI.py for a pipeline-calibrated or mixed delivery, needing only CASA.
+
+For an EB the pipeline calibrated, the delivery's calibration library says
+which table goes onto which data; scriptForPI imports the raw data, puts
+back the delivered flags (the final flag version, then the flag template
+with ``flagdata(mode='list')``), writes the library out in CASA's
+cal-library syntax and applies it with one ``applycal(docallib=True)`` in
+the folder that holds the tables, then splits the calibrated science
+windows. ``docallib`` rather than one applycal per selection: the library
+is already one instruction per table and selection, which is exactly what
+the cal library expresses, so the applied calibration is the delivered
+text, not a re-grouping of it. No pipeline and no analysisUtils are needed.
+
+An EB calibrated by a ``scriptForCalibration.py`` is restored as our
+scriptForPI always did (the script rerun with ``applyonly``), so one
+script restores a mixed delivery.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+import jinja2
+
+from .. import naming
+from ..delivery import Delivery
+from ..errors import ScriptgenError
+from ..render import PySource, render_python
+from . import pi_runtime, restore_runtime
+from .script_for_pi import DISK_SPACE_FACTOR
+
+TEMPLATE = "scriptforpi/restore.py.j2"
+
+RUNTIME_FUNCTIONS = (
+    restore_runtime.delivered_raw_data,
+    restore_runtime.callib_line,
+    restore_runtime.write_callib,
+    restore_runtime.version_warning,
+    restore_runtime.unpack_flag_versions,
+    restore_runtime.has_flag_version,
+    restore_runtime.intents_present,
+    pi_runtime.folder_size,
+    pi_runtime.disk_space_verdict,
+    pi_runtime.run_script,
+    pi_runtime.remove_path,
+    pi_runtime.copy_path,
+)
+
+#: The data the pipeline's restore calibrates (``hifa_restoredata``,
+#: PIPE-1165), as MS intents: science targets, calibrators, check sources,
+#: polarisation calibrators.
+APPLYCAL_INTENTS = (
+    "*OBSERVE_TARGET*,*CALIBRATE_PHASE*,*CALIBRATE_BANDPASS*,*CALIBRATE_FLUX*,*CALIBRATE_AMPLI*,"
+    "*OBSERVE_CHECK_SOURCE*,*CALIBRATE_POLARIZATION*,*CALIBRATE_POL_ANGLE*,*CALIBRATE_POL_LEAKAGE*"
+)
+#: What goes into ``<uid>.ms.split.cal``: the calibrated calibrators and
+#: targets, as our calibration script's last step splits them, so the flux
+#: script and the final split treat both kinds of EB alike.
+SPLIT_INTENTS = "*OBSERVE_TARGET*,*CALIBRATE_BANDPASS*,*CALIBRATE_FLUX*,*CALIBRATE_PHASE*"
+#: How applycal flags data without a solution: the pipeline's default
+#: (``hif_applycal`` applymode='calflagstrict').
+APPLYMODE = "calflagstrict"
+#: importasdm as the pipeline imports (``hifa_importdata``): BDF flags,
+#: pointing correction, the ASDM tables it keeps verbatim; online flags
+#: applied at import.
+IMPORT_ASIS = "SBSummary ExecBlock Antenna Annotation Station Receiver Source CalAtmosphere CalWVR CalPointing"
+
+
+@dataclass(frozen=True)
+class RestoreEb:
+    uid: str
+    calibrated_by: str
+    ms: str
+    split_cal: str
+    delivered: tuple[str, ...]
+    calibration_script: str | None = None
+    callib: str | None = None
+    callib_lines: tuple[dict, ...] = ()
+    flag_template: str | None = None
+    flag_versions: str | None = None
+    flag_version: str | None = None
+    science_spw: str = ""
+    library_source: str = ""
+
+
+@dataclass(frozen=True)
+class RestorePlan:
+    ebs: tuple[RestoreEb, ...]
+    flux_script: str | None
+    goal_files: tuple[str, ...]
+    casa_version: str
+    pipeline_version: str
+    version_source: str
+    steps: dict[str, int]
+    applycal_intents: str = APPLYCAL_INTENTS
+    split_intents: str = SPLIT_INTENTS
+    applymode: str = APPLYMODE
+    import_asis: str = IMPORT_ASIS
+    calibrated_ms: str = naming.CALIBRATED_MS
+    calibrated_final_ms: str = naming.CALIBRATED_FINAL_MS
+    disk_space_factor: float = DISK_SPACE_FACTOR
+
+    @property
+    def step_titles(self) -> dict[int, str]:
+        return {number: STEP_TITLES[key] for key, number in self.steps.items()}
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(sorted({eb.calibrated_by for eb in self.ebs}))
+
+
+STEP_TITLES = {
+    "disk": "Checking free disk space",
+    "raw": "Importing or copying the raw data of each EB",
+    "tables": "Copying the delivered calibration tables and flags",
+    "flags": "Restoring the delivered flags of the pipeline-calibrated EBs",
+    "calibrate": "Applying the delivered calibration of each EB",
+    "flux": "Equalising the flux scale across the EBs",
+    "split": "Splitting the science targets into one MS",
+}
+
+
+def science_spw(selections: tuple[str, ...]) -> str:
+    """The windows a library calibrates, as one selection ('' = all, when any entry is unrestricted)."""
+    if any(not selection for selection in selections):
+        return ""
+    ids: set[int] = set()
+    for selection in selections:
+        for item in selection.split(","):
+            item = item.split(":")[0].strip()
+            if not item.isdigit():
+                raise ScriptgenError(f"spw selection {selection!r}: only window ids are supported for the split")
+            ids.add(int(item))
+    return ",".join(str(i) for i in sorted(ids))
+
+
+def plan(delivery: Delivery) -> RestorePlan:
+    ebs = []
+    for eb in delivery.ebs:
+        ms = naming.ms_name(eb.uid)
+        if eb.calibrated_by == "pipeline":
+            library = eb.library
+            ebs.append(
+                RestoreEb(
+                    uid=eb.uid,
+                    calibrated_by="pipeline",
+                    ms=ms,
+                    split_cal=naming.CalTables(ms).split_cal,
+                    delivered=eb.delivered,
+                    callib=f"{ms}.callib.txt",
+                    callib_lines=tuple(app.callib_fields() for app in library.applications),
+                    flag_template=eb.flag_template,
+                    flag_versions=eb.flag_versions.name if eb.flag_versions else None,
+                    flag_version=eb.flag_versions.version if eb.flag_versions else None,
+                    science_spw=science_spw(tuple(app.spw for app in library.applications)),
+                    library_source=library.source,
+                )
+            )
+        else:
+            ebs.append(
+                RestoreEb(
+                    uid=eb.uid,
+                    calibrated_by="script",
+                    ms=ms,
+                    split_cal=naming.CalTables(ms).split_cal,
+                    delivered=eb.delivered,
+                    calibration_script=eb.calibration_script,
+                )
+            )
+    keys = ["disk", "raw", "tables", "flags", "calibrate"] + (["flux"] if delivery.flux_script else []) + ["split"]
+    return RestorePlan(
+        ebs=tuple(ebs),
+        flux_script=delivery.flux_script,
+        goal_files=delivery.goal_files,
+        casa_version=delivery.casa_version,
+        pipeline_version=delivery.pipeline_version,
+        version_source=delivery.version_source,
+        steps={key: number for number, key in enumerate(keys)},
+    )
+
+
+def runtime_source() -> PySource:
+    return PySource("\n\n".join(inspect.getsource(func) for func in RUNTIME_FUNCTIONS))
+
+
+def render(delivery: Delivery, env: jinja2.Environment) -> str:
+    return render_python(env, TEMPLATE, plan=plan(delivery), runtime=runtime_source())
