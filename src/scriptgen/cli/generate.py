@@ -31,6 +31,7 @@ examples:
   scriptgen generate uid___A002_X1_X2.ms --out script/
   scriptgen generate eb1.json eb2.json --out script/ --calibrator-fluxes fluxes.csv
   scriptgen generate uid___A002_X1_X2.ms --out script/ --templates my_templates/
+  scriptgen generate --from-delivery member.uid___A001_X1_X3/   # pipeline or mixed delivery
 """
 
 
