@@ -216,3 +216,18 @@ def test_delivered_values_reach_the_script_only_as_literals(tmp_path, capsys):
     # A quote could not be written back into a cal-library line: refused.
     (root / "calibration" / f"{UID}.ms.calapply.txt").write_text('caltable="it\'s.g"\n')
     assert "cannot carry" in one_line_error(["generate", "--from-delivery", str(root)], capsys)
+
+
+def test_the_versions_that_made_the_calibration_reach_the_script(tmp_path):
+    root = make_delivery(tmp_path / "d")
+    (root / "calibration" / "member.uid___A001_X1_X3.hifa_calimage.pipeline_manifest.xml").write_text(MANIFEST)
+    result = generate_from_delivery(root)
+    assert "calibration made with CASA 6.5.4-9, pipeline 2023.1.0.124" in result.summary_lines()[-1]
+    found = script_globals((root / "script" / naming.PI_SCRIPT).read_text())
+    assert (found["made_with_casa"], found["made_with_pipeline"]) == ("6.5.4-9", "2023.1.0.124")
+    # A scriptForPI.py someone edited is kept; the new draft goes beside it.
+    script = root / "script" / naming.PI_SCRIPT
+    script.write_text(script.read_text() + "# my edit\n")
+    generate_from_delivery(root)
+    assert script.read_text().endswith("# my edit\n")
+    assert (root / "script" / (naming.PI_SCRIPT + ".new")).is_file()

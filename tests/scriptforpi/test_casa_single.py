@@ -14,7 +14,7 @@ import pytest
 
 from scriptgen import casa_env, naming
 
-from ..fluxcal.casarun import copy_tree, delivered_tables, generate, ms_path, run_script
+from ..fluxcal.casarun import delivered_tables, run_script
 from ..fluxcal.measure import column
 from .test_casa_delivery import snapshot_tree
 
@@ -22,12 +22,9 @@ pytestmark = pytest.mark.casa
 
 
 @pytest.fixture(scope="module")
-def single(standard_eb, tmp_path_factory):
-    pristine = ms_path(standard_eb)
-    analyst = tmp_path_factory.mktemp("analyst_single")
-    ms = copy_tree(pristine, analyst / pristine.name)
-    generate([ms], analyst)
-    run_script(analyst / naming.calibration_script(ms.name), analyst, "single calibration (analyst)")
+def single(standard_calibrated, tmp_path_factory):
+    pristine, analyst = standard_calibrated["pristine"], standard_calibrated["work"]
+    ms = analyst / standard_calibrated["ms"]
     root = tmp_path_factory.mktemp("delivery_single")
     for folder in ("raw", "calibration", "script"):
         (root / folder).mkdir()

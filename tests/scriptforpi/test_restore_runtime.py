@@ -7,7 +7,7 @@ import tarfile
 import pytest
 
 from scriptgen.errors import ScriptgenError
-from scriptgen.scripts.restore import science_spw
+from scriptgen.heuristics.restore import science_spw
 from scriptgen.scripts.restore_runtime import (
     delivered_raw_data,
     has_flag_version,
@@ -92,7 +92,8 @@ def test_a_tarball_escaping_the_folder_is_refused(tmp_path, monkeypatch):
 
 
 def test_science_spw_is_the_union_of_the_library_selections():
-    assert science_spw(("17,19", "21", "19:0~10")) == "17,19,21"
-    assert science_spw(("17", "")) == ""
+    assert science_spw(("17,19", "21", "19:0~10")).spw == "17,19,21"
+    assert science_spw(("17", "")).spw == ""
+    assert "every window" in science_spw(("17", "")).reason
     with pytest.raises(ScriptgenError, match="only window ids"):
         science_spw(("1~3",))

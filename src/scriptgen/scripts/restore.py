@@ -25,7 +25,7 @@ import jinja2
 
 from .. import naming
 from ..delivery import Delivery
-from ..errors import ScriptgenError
+from ..heuristics.restore import APPLYCAL_INTENTS, APPLYMODE, SPLIT_INTENTS, science_spw
 from ..render import PySource, render_python
 from . import pi_runtime, restore_runtime
 from .script_for_pi import DISK_SPACE_FACTOR
@@ -47,20 +47,6 @@ RUNTIME_FUNCTIONS = (
     pi_runtime.copy_path,
 )
 
-#: The data the pipeline's restore calibrates (``hifa_restoredata``,
-#: PIPE-1165), as MS intents: science targets, calibrators, check sources,
-#: polarisation calibrators.
-APPLYCAL_INTENTS = (
-    "*OBSERVE_TARGET*,*CALIBRATE_PHASE*,*CALIBRATE_BANDPASS*,*CALIBRATE_FLUX*,*CALIBRATE_AMPLI*,"
-    "*OBSERVE_CHECK_SOURCE*,*CALIBRATE_POLARIZATION*,*CALIBRATE_POL_ANGLE*,*CALIBRATE_POL_LEAKAGE*"
-)
-#: What goes into ``<uid>.ms.split.cal``: the calibrated calibrators and
-#: targets, as our calibration script's last step splits them, so the flux
-#: script and the final split treat both kinds of EB alike.
-SPLIT_INTENTS = "*OBSERVE_TARGET*,*CALIBRATE_BANDPASS*,*CALIBRATE_FLUX*,*CALIBRATE_PHASE*"
-#: How applycal flags data without a solution: the pipeline's default
-#: (``hif_applycal`` applymode='calflagstrict').
-APPLYMODE = "calflagstrict"
 #: importasdm as the pipeline imports (``hifa_importdata``): BDF flags,
 #: pointing correction, the ASDM tables it keeps verbatim; online flags
 #: applied at import.
@@ -81,6 +67,7 @@ class RestoreEb:
     flag_versions: str | None = None
     flag_version: str | None = None
     science_spw: str = ""
+    science_spw_reason: str = ""
     library_source: str = ""
 
 
@@ -121,26 +108,13 @@ STEP_TITLES = {
 }
 
 
-def science_spw(selections: tuple[str, ...]) -> str:
-    """The windows a library calibrates, as one selection ('' = all, when any entry is unrestricted)."""
-    if any(not selection for selection in selections):
-        return ""
-    ids: set[int] = set()
-    for selection in selections:
-        for item in selection.split(","):
-            item = item.split(":")[0].strip()
-            if not item.isdigit():
-                raise ScriptgenError(f"spw selection {selection!r}: only window ids are supported for the split")
-            ids.add(int(item))
-    return ",".join(str(i) for i in sorted(ids))
-
-
 def plan(delivery: Delivery) -> RestorePlan:
     ebs = []
     for eb in delivery.ebs:
         ms = naming.ms_name(eb.uid)
         if eb.calibrated_by == "pipeline":
             library = eb.library
+            spw = science_spw(tuple(app.spw for app in library.applications))
             ebs.append(
                 RestoreEb(
                     uid=eb.uid,
@@ -153,7 +127,8 @@ def plan(delivery: Delivery) -> RestorePlan:
                     flag_template=eb.flag_template,
                     flag_versions=eb.flag_versions.name if eb.flag_versions else None,
                     flag_version=eb.flag_versions.version if eb.flag_versions else None,
-                    science_spw=science_spw(tuple(app.spw for app in library.applications)),
+                    science_spw=spw.spw,
+                    science_spw_reason=spw.reason,
                     library_source=library.source,
                 )
             )
