@@ -231,3 +231,12 @@ def test_the_versions_that_made_the_calibration_reach_the_script(tmp_path):
     generate_from_delivery(root)
     assert script.read_text().endswith("# my edit\n")
     assert (root / "script" / (naming.PI_SCRIPT + ".new")).is_file()
+
+
+def test_a_flux_script_without_the_pipeline_ebs_fluxscale_results_is_refused(tmp_path, capsys):
+    root = make_delivery(tmp_path / "d")
+    (root / "script" / naming.FLUX_SCRIPT).write_text("# flux script\n")
+    line = one_line_error(["generate", "--from-delivery", str(root)], capsys)
+    assert f"needs the fluxscale results {UID}.ms.split.fluxscale.json of the pipeline-calibrated {UID}" in line
+    (root / "calibration" / f"{UID}.ms.split.fluxscale.json").write_text("{}\n")
+    assert read_delivery(root).flux_script == naming.FLUX_SCRIPT

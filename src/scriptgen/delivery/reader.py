@@ -180,6 +180,10 @@ def _pipeline_eb(root: Path, uid: str, calapply: Path) -> DeliveredEb:
         check_template((calibration / template).read_text(), f"calibration/{template}", known)
     versions = _flag_versions(calibration, naming.ms_name(uid))
     delivered = library.tables + ((template,) if template else ()) + ((versions.name,) if versions else ())
+    # The fluxscale results, when delivered, for a flux script of the goal.
+    fluxscale = naming.CalTables(naming.ms_name(uid)).fluxscale_results
+    if (calibration / fluxscale).is_file():
+        delivered += (fluxscale,)
     return DeliveredEb(
         uid=uid,
         calibrated_by="pipeline",
@@ -231,6 +235,14 @@ def read_delivery(root: str | Path) -> Delivery:
             f"{root}: no EB to restore (no calibration/<uid>.ms.calapply.txt, no script/<uid>.ms.scriptForCalibration.py)"
         )
     flux = root / "script" / naming.FLUX_SCRIPT
+    if flux.is_file():
+        for eb in found.values():
+            needed = naming.CalTables(eb.ms).fluxscale_results
+            if eb.calibrated_by == "pipeline" and not (root / "calibration" / needed).is_file():
+                raise ScriptgenError(
+                    f"script/{flux.name} needs the fluxscale results {needed} of the pipeline-calibrated "
+                    f"{eb.uid}, which are not in calibration/ (remove the flux script to restore without it)"
+                )
     casa, pipe, source = read_versions(root)
     return Delivery(
         root=root,
