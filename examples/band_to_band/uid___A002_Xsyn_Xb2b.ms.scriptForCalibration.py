@@ -19,9 +19,11 @@
 # Reference antennas 'DA44,DA42,DA47,DA46,DA48', best first. 'DA44' (pad
 #   'A004') is the antenna nearest the array centre (13 m from it) of 8; the
 #   next nearest follow as fallbacks where it is flagged
-# Band-to-band / bandwidth switching (B2B): band-to-band: frequency ratio 2.48
-#   > 1.661 (science spw 1 at 224.000 GHz (2000.0 MHz), reference spw 5 at
-#   90.500 GHz (2000.0 MHz); ALMA pipeline get_diffgain_mode)
+# Observing mode B2B: band-to-band: frequency ratio 2.48 > 1.661 (science spw
+#   1 at 224.000 GHz (2000.0 MHz), reference spw 5 at 90.500 GHz (2000.0 MHz);
+#   ALMA pipeline get_diffgain_mode)
+# Reference windows (phase calibrator): 5,7; the split keeps them with the
+#   science windows
 # Window map for the phase transfer: science -> reference window (MS ids):
 #   1->5 (same baseband), 3->7 (same baseband) (ALMA pipeline
 #   update_spwmap_for_band_to_band)
@@ -619,10 +621,10 @@ if mystep in thesteps:
     #   hifa_timegaincal for band-to-band, observatory generator almaqa2csg);
     # - the offset between the setups (phasediff_inf) from the DIFFGAIN
     #   calibrator, field '4' (ALMA pipeline hifa_diffgaincal);
-    # - amplitudes: field 0 ('Jsyn_bandpass') (bandpass calibrator, observed in
-    # the science windows) gives the target's amplitudes: the phase calibrator
-    # is observed only in the reference windows (ALMA pipeline hifa_timegaincal,
-    # PIPE-2087)
+    # - amplitudes: see the next lines.
+    # field 0 ('Jsyn_bandpass') (bandpass calibrator, observed in the science
+    # windows) gives the target's amplitudes: the phase calibrator is observed
+    # only in the reference windows (ALMA pipeline hifa_timegaincal, PIPE-2087)
     applycal(
         vis=split_vis,
         field="3",

@@ -75,7 +75,7 @@ def test_generation_chose_the_mode(calibrated):
     script = (work / naming.calibration_script(naming.ms_name(eb.uid))).read_text()
     assert "observing mode 'band_to_band'" in script
     expected = "band-to-band" if truth.config.diffgain == "b2b" else "bandwidth switching"
-    assert f"Band-to-band / bandwidth switching ({'B2B' if truth.config.diffgain == 'b2b' else 'BWSW'})" in script
+    assert f"Observing mode {'B2B' if truth.config.diffgain == 'b2b' else 'BWSW'}:" in script
     assert expected in script
 
 
@@ -89,6 +89,21 @@ def test_target_flux_is_recovered(calibrated):
     print(f"[{truth.config.diffgain}] target measured/true per science spw:", {k: round(v, 4) for k, v in ratios.items()})
     assert sorted(ratios) == order  # only the science windows carry the target
     assert all(abs(r - 1) < TARGET_TOLERANCE for r in ratios.values()), ratios
+
+
+def test_science_window_calibrators_are_flux_scaled(calibrated):
+    """The bandpass and DIFFGAIN calibrators get the flux scale in the
+    science windows (fluxscale transfer); the bandpass calibrator's scale is
+    what the target's amplitudes carry."""
+    truth, eb, work, _, _ = calibrated
+    split_cal = work / naming.CalTables(naming.ms_name(eb.uid)).split_cal
+    order = sorted(truth.science_spws)
+    for role in ("bandpass", "diffgain"):
+        (fld,) = truth.fields_with_role(role)
+        measured = mean_real_per_spw(split_cal, fld.field_id)
+        ratios = {order[s]: measured[s] / fld.spw_flux_jy[order[s]] for s in range(len(order))}
+        print(f"[{truth.config.diffgain}] {fld.name} measured/true:", {k: round(v, 4) for k, v in ratios.items()})
+        assert all(abs(r - 1) < TARGET_TOLERANCE for r in ratios.values()), (fld.name, ratios)
 
 
 def test_target_phases_are_flat(calibrated):

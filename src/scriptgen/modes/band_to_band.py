@@ -208,7 +208,12 @@ class BandToBandMode:
             }
         )
         header = base.header + (
-            (0, f"Band-to-band / bandwidth switching ({setup.mode}): {setup.reason}"),
+            (0, f"Observing mode {setup.mode}: {setup.reason}"),
+            (
+                0,
+                f"Reference windows (phase calibrator): {cal.ids(setup.reference_spws)}; "
+                "the split keeps them with the science windows",
+            ),
             (0, f"Window map for the phase transfer: {wmap.reason}"),
         )
         return CalibrationPlan(
