@@ -76,3 +76,25 @@ def test_simulate_options():
     assert simulate.config_from_args(parser.parse_args(["x.ms"])).diffgain == ""
     with pytest.raises(SystemExit):
         parser.parse_args(["x.ms", "--b2b", "--bwsw"])
+
+
+def test_truth_of_the_expected_offset():
+    """Science constant phase minus frequency ratio x reference constant phase, antenna 0 zero, wrapped."""
+    import numpy as np
+
+    from scriptgen.synthetic.build import diffgain_truth
+    from scriptgen.synthetic.observe import AntennaSpec
+
+    layout = plan(SyntheticConfig(band=6, diffgain="b2b", n_spws=2, nchan=16, n_antennas=3))
+    ants = tuple(AntennaSpec(f"DA{41 + i}", f"A{i:03d}", 12.0, (0.0, 0.0, 0.0)) for i in range(3))
+    phases = {1: np.array([5.0, 100.0, -50.0]), 3: np.array([0.0, 0.0, 0.0]),
+              5: np.array([1.0, 10.0, 20.0]), 7: np.array([0.0, -30.0, 0.0])}  # fmt: skip
+    truth = diffgain_truth(layout, ants, np.array([0.0, 40.0, -40.0]), phases)
+    assert truth["spw_map"] == {"1": 5, "3": 7}
+    ratio = 224.0 / 90.5
+    assert truth["expected_offset_deg"]["1"]["DA41"] == 0.0
+    assert truth["expected_offset_deg"]["1"]["DA42"] == pytest.approx(100.0 - ratio * 10.0, abs=1e-3)
+    wrapped = ((-50.0 - ratio * 20.0) + 180.0) % 360.0 - 180.0
+    assert truth["expected_offset_deg"]["1"]["DA43"] == pytest.approx(wrapped, abs=1e-3)
+    assert truth["expected_offset_deg"]["3"]["DA42"] == pytest.approx(30.0 * 226.0 / 92.5, abs=1e-3)
+    assert truth["setup_offset_deg"] == {"DA41": 0.0, "DA42": 40.0, "DA43": -40.0}
