@@ -17,7 +17,9 @@ from scriptgen.synthetic.layout import plan
 
 
 def diffgain_eb(mode: str = "b2b", band: int = 6, n_spws: int = 2, nchan: int = 16) -> ExecBlock:
-    cfg = SyntheticConfig(band=band, diffgain=mode, n_spws=n_spws, nchan=nchan, n_antennas=5, uid=f"uid___A002_Xsyn_X{mode}")
+    cfg = SyntheticConfig(
+        band=band, diffgain=mode, n_spws=n_spws, nchan=nchan, n_antennas=5, uid=f"uid___A002_Xsyn_X{mode}"
+    )
     layout = plan(cfg)
     t0 = 5.0e9
     scans = []
@@ -25,7 +27,9 @@ def diffgain_eb(mode: str = "b2b", band: int = 6, n_spws: int = 2, nchan: int = 
     field_intents: dict[int, set] = {}
     for s in layout.scans:
         intents = tuple(dict.fromkeys(derive.strip_intent(i) for i in s.intents.split(",")))
-        scans.append(Scan(s.number, s.field_ids, intents, s.spw_ids, t0 + s.start_s, t0 + s.stop_s, cfg.integration_s))
+        scans.append(
+            Scan(s.number, s.field_ids, intents, s.spw_ids, t0 + s.start_s, t0 + s.stop_s, cfg.integration_s)
+        )
         for spw in s.spw_ids:
             spw_intents.setdefault(spw, set()).update(intents)
         for f in s.field_ids:
@@ -59,6 +63,10 @@ def diffgain_eb(mode: str = "b2b", band: int = 6, n_spws: int = 2, nchan: int = 
 def without_diffgain_scans(eb: ExecBlock) -> ExecBlock:
     """The same EB with its DIFFGAIN scans dropped (phase calibrator still in other windows)."""
     scans = tuple(s for s in eb.scans if "CALIBRATE_DIFFGAIN" not in s.intents)
-    fields = tuple(replace(f, intents=tuple(i for i in f.intents if i != "CALIBRATE_DIFFGAIN")) for f in eb.fields)
-    spws = tuple(replace(s, intents=tuple(i for i in s.intents if i != "CALIBRATE_DIFFGAIN")) for s in eb.spws)
+    fields = tuple(
+        replace(f, intents=tuple(i for i in f.intents if i != "CALIBRATE_DIFFGAIN")) for f in eb.fields
+    )
+    spws = tuple(
+        replace(s, intents=tuple(i for i in s.intents if i != "CALIBRATE_DIFFGAIN")) for s in eb.spws
+    )
     return replace(eb, scans=scans, fields=fields, spws=spws)

@@ -86,7 +86,10 @@ def test_target_flux_is_recovered(calibrated):
     measured = mean_real_per_spw(split_cal, target.field_id)
     order = sorted(truth.science_spws)
     ratios = {order[s]: measured[s] / target.spw_flux_jy[order[s]] for s in measured}
-    print(f"[{truth.config.diffgain}] target measured/true per science spw:", {k: round(v, 4) for k, v in ratios.items()})
+    print(
+        f"[{truth.config.diffgain}] target measured/true per science spw:",
+        {k: round(v, 4) for k, v in ratios.items()},
+    )
     assert sorted(ratios) == order  # only the science windows carry the target
     assert all(abs(r - 1) < TARGET_TOLERANCE for r in ratios.values()), ratios
 
@@ -102,7 +105,10 @@ def test_science_window_calibrators_are_flux_scaled(calibrated):
         (fld,) = truth.fields_with_role(role)
         measured = mean_real_per_spw(split_cal, fld.field_id)
         ratios = {order[s]: measured[s] / fld.spw_flux_jy[order[s]] for s in range(len(order))}
-        print(f"[{truth.config.diffgain}] {fld.name} measured/true:", {k: round(v, 4) for k, v in ratios.items()})
+        print(
+            f"[{truth.config.diffgain}] {fld.name} measured/true:",
+            {k: round(v, 4) for k, v in ratios.items()},
+        )
         assert all(abs(r - 1) < TARGET_TOLERANCE for r in ratios.values()), (fld.name, ratios)
 
 
@@ -128,8 +134,10 @@ def test_target_phases_are_flat(calibrated):
         thermal.append(np.degrees(truth.noise_jy[science[key[2]]] / (flux * np.sqrt(values.size))))
     rms = float(np.sqrt(np.mean(np.square(phases))))
     allowed = 3 * float(np.sqrt(np.mean(np.square(thermal)))) + 2.0
-    print(f"[{truth.config.diffgain}] target per-baseline phase rms {rms:.2f} deg over {len(phases)} baselines "
-          f"(allowed {allowed:.2f})")
+    print(
+        f"[{truth.config.diffgain}] target per-baseline phase rms {rms:.2f} deg over {len(phases)} baselines "
+        f"(allowed {allowed:.2f})"
+    )
     assert rms < allowed
 
 

@@ -28,7 +28,9 @@ def test_setups_are_told_apart_by_the_pipelines_ratios():
 def test_a_setup_that_is_neither_is_refused():
     eb = diffgain_eb("bwsw")
     # Reference windows as narrow as the science ones, same band: neither rule holds.
-    narrow = tuple(replace(s, bandwidth_hz=eb.spw(1).bandwidth_hz) if s.spw_id in (5, 7) else s for s in eb.spws)
+    narrow = tuple(
+        replace(s, bandwidth_hz=eb.spw(1).bandwidth_hz) if s.spw_id in (5, 7) else s for s in eb.spws
+    )
     with pytest.raises(b2b.UnsupportedSetup, match="neither band-to-band .* nor bandwidth switching"):
         b2b.diffgain_setup(replace(eb, spws=narrow))
 

@@ -20,7 +20,8 @@ def _assignments(source):
     return {
         node.targets[0].id: ast.literal_eval(node.value)
         for node in tree.body
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
         and isinstance(node.value, (ast.List, ast.Constant))
     }
 
@@ -53,7 +54,11 @@ def test_window_maps_are_literals(script):
 
 
 def test_split_keeps_reference_and_science_windows(script):
-    (split,) = [c for c in _calls(script, "split") if ast.literal_eval(_kw(c, "datacolumn")) != "corrected" or _kw(c, "intent") is None]
+    (split,) = [
+        c
+        for c in _calls(script, "split")
+        if ast.literal_eval(_kw(c, "datacolumn")) != "corrected" or _kw(c, "intent") is None
+    ]
     assert ast.literal_eval(_kw(split, "spw")) == "1,3,5,7"
 
 
@@ -68,7 +73,7 @@ def test_diffgain_sequence(script):
     assert ast.literal_eval(_kw(offset, "combine")) == "scan"
     assert ast.literal_eval(_kw(offset, "interp")) == ["", "linearPD,linear"]
     assert ast.unparse(_kw(offset, "spwmap")) == "[[], spwmap_to_reference]"
-    assert 'for group_number, scans in enumerate([\"10,12\"])' in script
+    assert 'for group_number, scans in enumerate(["10,12"])' in script
 
 
 def test_target_takes_the_phase_calibrator_through_the_map_with_the_offset(script):
@@ -76,7 +81,10 @@ def test_target_takes_the_phase_calibrator_through_the_map_with_the_offset(scrip
     assert len(targets) == 1
     call = targets[0]
     assert ast.literal_eval(_kw(call, "spw")) == "0,1"
-    assert ast.unparse(_kw(call, "gaintable")) == "[bandpass_table, phase_inf_table, diffgain_offset_table, flux_inf_table]"
+    assert (
+        ast.unparse(_kw(call, "gaintable"))
+        == "[bandpass_table, phase_inf_table, diffgain_offset_table, flux_inf_table]"
+    )
     assert ast.literal_eval(_kw(call, "gainfield")) == ["", "2", "4", "0"]
     assert ast.literal_eval(_kw(call, "interp"))[1] == "linearPD,linear"
     assert ast.unparse(_kw(call, "spwmap")) == "[[], spwmap_to_reference, [], []]"

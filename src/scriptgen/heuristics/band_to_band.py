@@ -75,8 +75,7 @@ def reference_windows(eb: ExecBlock) -> tuple[int, ...]:
     return tuple(
         s.spw_id
         for s in _correlator(eb)
-        if s.spw_id not in science
-        and (Intent.PHASE.value in s.intents or Intent.DIFFGAIN.value in s.intents)
+        if s.spw_id not in science and (Intent.PHASE.value in s.intents or Intent.DIFFGAIN.value in s.intents)
     )
 
 
@@ -195,7 +194,8 @@ def window_map(eb: ExecBlock) -> WindowMap:
     return WindowMap(
         pairs=tuple(pairs),
         spwmap=tuple(spwmap),
-        reason="science -> reference window (MS ids): " + ", ".join(notes)
+        reason="science -> reference window (MS ids): "
+        + ", ".join(notes)
         + " (ALMA pipeline update_spwmap_for_band_to_band)",
     )
 

@@ -35,7 +35,16 @@ from .registry import register
 from .standard import STEPS_DIR, StandardMode
 
 #: Keys of the standard steps this mode keeps as they are.
-_UNCHANGED = ("import", "listobs", "apriori_flagging", "wvr", "tsys", "antpos", "flux_model", "split_calibrated")
+_UNCHANGED = (
+    "import",
+    "listobs",
+    "apriori_flagging",
+    "wvr",
+    "tsys",
+    "antpos",
+    "flux_model",
+    "split_calibrated",
+)
 
 
 def _part(name: str) -> str:
@@ -49,7 +58,9 @@ def _with_context(step: Step, **changes) -> Step:
 @register
 class BandToBandMode:
     name = "band_to_band"
-    description = "Band-to-band and bandwidth-switching EBs: phase calibrator in reference windows, DIFFGAIN offset"
+    description = (
+        "Band-to-band and bandwidth-switching EBs: phase calibrator in reference windows, DIFFGAIN offset"
+    )
     priority = 10
 
     def matches(self, eb: ExecBlock) -> bool:
@@ -182,13 +193,13 @@ class BandToBandMode:
             else:  # pragma: no cover - a standard step this mode does not know
                 raise AssertionError(f"band-to-band mode does not handle the standard step {key!r}")
 
-        decisions = [
-            d for d in base.decisions if d.topic not in ("fluxscale", "skipped step", "Tsys map")
-        ]
+        decisions = [d for d in base.decisions if d.topic not in ("fluxscale", "skipped step", "Tsys map")]
         decisions += [
             Decision("observing mode", setup.reason),
             Decision("window map", wmap.reason),
-            Decision("diffgain", f"{solve.reason}; offset solved per scan group {list(solve.science_scan_groups)}"),
+            Decision(
+                "diffgain", f"{solve.reason}; offset solved per scan group {list(solve.science_scan_groups)}"
+            ),
             Decision("target amplitudes", amp_reason),
             Decision("fluxscale", fluxscale_reason),
         ]
