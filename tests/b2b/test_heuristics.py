@@ -132,3 +132,15 @@ def test_an_eb_with_diffgain_scans_but_no_reference_windows_is_refused():
     assert b2b.is_band_to_band(eb)
     with pytest.raises(b2b.UnsupportedSetup, match="no reference .* windows"):
         modes.select(eb).plan(eb, modes.PlanOptions())
+
+
+def test_fields_in_windows_ignores_atmosphere_and_wvr_only_scans():
+    eb = diffgain_eb("b2b")
+    # The target's atmosphere scan is in the science windows; make it also CALIBRATE_WVR.
+    scans = tuple(
+        replace(s, intents=s.intents + ("CALIBRATE_WVR",)) if s.intents == ("CALIBRATE_ATMOSPHERE",) else s
+        for s in eb.scans
+    )
+    eb = replace(eb, scans=scans)
+    assert 2 not in b2b.fields_in_windows(eb, (1, 3))  # phase calibrator: reference windows only
+    assert b2b.fields_in_windows(eb, (5, 7)) == (0, 2, 4)

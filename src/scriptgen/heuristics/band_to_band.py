@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from .. import derive
 from ..errors import ScriptgenError
 from ..model import ExecBlock, Intent, Role, SpectralWindow, SpwKind
-from .calibration import EdgeFlags, edge_channels, edge_selection, field_label, ids
+from .calibration import SCIENCE_INTENTS, EdgeFlags, edge_channels, edge_selection, field_label, ids
 
 #: The pipeline calls a DIFFGAIN dataset band-to-band when the science
 #: windows' centre frequency exceeds the reference windows' by this ratio
@@ -365,8 +365,8 @@ def fields_in_windows(eb: ExecBlock, windows: tuple[int, ...]) -> tuple[int, ...
     wanted = set(windows)
     found = set()
     for scan in eb.scans:
-        if Intent.ATMOSPHERE.value in scan.intents and len(scan.intents) == 1:
-            continue
+        if not SCIENCE_INTENTS & set(scan.intents):
+            continue  # atmosphere, pointing...: no data calibration uses
         if wanted & set(scan.spw_ids):
             found.update(scan.field_ids)
     return tuple(sorted(found))
