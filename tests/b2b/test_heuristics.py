@@ -136,11 +136,9 @@ def test_an_eb_with_diffgain_scans_but_no_reference_windows_is_refused():
 
 def test_fields_in_windows_ignores_atmosphere_and_wvr_only_scans():
     eb = diffgain_eb("b2b")
-    # The target's atmosphere scan is in the science windows; make it also CALIBRATE_WVR.
-    scans = tuple(
-        replace(s, intents=s.intents + ("CALIBRATE_WVR",)) if s.intents == ("CALIBRATE_ATMOSPHERE",) else s
-        for s in eb.scans
-    )
-    eb = replace(eb, scans=scans)
-    assert 2 not in b2b.fields_in_windows(eb, (1, 3))  # phase calibrator: reference windows only
+    # An atmosphere + WVR scan of the phase calibrator in the science windows.
+    extra = Scan(99, (2,), ("CALIBRATE_ATMOSPHERE", "CALIBRATE_WVR"), (0, 1, 3), 9e9, 9e9 + 10, 2.0)
+    eb = replace(eb, scans=eb.scans + (extra,))
+    assert 2 not in b2b.fields_in_windows(eb, (1, 3))  # phase calibrator: data in the reference windows only
+    assert b2b.fields_in_windows(eb, (1, 3)) == (0, 1, 3, 4)
     assert b2b.fields_in_windows(eb, (5, 7)) == (0, 2, 4)
