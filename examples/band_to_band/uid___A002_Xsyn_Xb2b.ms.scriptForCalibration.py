@@ -462,8 +462,10 @@ if mystep in thesteps:
     # 3. a diagnostic: what is left after tables 1 and 2 (not applied).
     # One reference antenna throughout (refantmode "strict", as the pipeline
     # does), so that this offset and the phase calibrator's phases share it.
-    if solve_now(applyonly, diffgain_reference_table, diffgain_offset_table):
-        remove_outputs(diffgain_residual_table)
+    # Only the offset table is applied later (the reference-window phases are
+    # an intermediate), so only it must be delivered for applyonly.
+    if solve_now(applyonly, diffgain_offset_table):
+        remove_outputs(diffgain_reference_table, diffgain_residual_table)
         gaincal(
             vis=split_vis,
             caltable=diffgain_reference_table,
