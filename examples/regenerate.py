@@ -37,6 +37,8 @@ EXAMPLES = {
     "single_eb": "one band 3 EB: calibration script and scriptForPI",
     "two_eb_goal": "two EBs of one science goal, the second's flux calibrator 10 % off: "
     "two calibration scripts, the flux-equalisation script and scriptForPI",
+    "band_to_band": "a band-to-band EB (band 6 science, band 3 phase calibrator, DIFFGAIN calibrator): "
+    "the band_to_band mode's calibration script and scriptForPI",
 }
 
 
@@ -46,6 +48,13 @@ def _configs(name: str, first_truth=None):
 
     if name == "single_eb":
         return [SyntheticConfig(uid="uid___A002_Xsyn_X1", seed=1, note="examples/single_eb")]
+    if name == "band_to_band":
+        return [
+            SyntheticConfig(
+                band=6, diffgain="b2b", n_antennas=8, n_spws=2, nchan=16,
+                uid="uid___A002_Xsyn_Xb2b", seed=7, note="examples/band_to_band",
+            )  # fmt: skip
+        ]
     first = SyntheticConfig(
         uid="uid___A002_Xsyn_X10", seed=10, start="2024-03-15T03:00:00", note="examples/two_eb_goal (1/2)"
     )

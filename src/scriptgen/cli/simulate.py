@@ -102,6 +102,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="calibrated-looking data: sky model and noise only",
     )
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument(
+        "--b2b",
+        action="store_true",
+        help="band-to-band: phase calibrator in band 3 reference windows, science in --band 6 or 7, "
+        "a DIFFGAIN calibrator in both, a known per-antenna phase offset between the setups",
+    )
+    modes.add_argument(
+        "--bwsw",
+        action="store_true",
+        help="bandwidth switching: phase calibrator in wide (2 GHz) reference windows, science in "
+        "narrow FDM windows of the same band, a DIFFGAIN calibrator in both, a known phase offset",
+    )
     parser.add_argument(
         "--seed", type=int, default=1, help="random seed; same seed, same EB (default 1)"
     )
@@ -148,6 +161,8 @@ def config_from_args(args: argparse.Namespace):
         stem = out.name[: -len(".ms")] if out.name.endswith(".ms") else out.name
         uid = stem if stem.startswith("uid___") else SyntheticConfig.uid
     extra = {"start": args.start} if args.start else {}
+    if getattr(args, "b2b", False) or getattr(args, "bwsw", False):
+        extra["diffgain"] = "b2b" if args.b2b else "bwsw"
     return SyntheticConfig(
         band=args.band, array=args.array, n_antennas=args.antennas, n_spws=args.spws,
         nchan=args.nchan, tdm_tsys=args.tdm_tsys, mosaic_pointings=args.mosaic,

@@ -24,6 +24,7 @@ from .registry import ObservingMode, available, get, register, select
 
 # Built-in modes register on import.
 from . import standard  # noqa: E402,F401
+from . import band_to_band  # noqa: E402,F401
 
 __all__ = [
     "CalibrationPlan",

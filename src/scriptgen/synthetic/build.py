@@ -20,7 +20,7 @@ from ..progress import step
 from . import corrupt, sky, tables
 from .atmosphere import radiometer_sigma_jy, tsys_model
 from .config import SyntheticConfig
-from .layout import BAND_TUNINGS, Layout, plan
+from .layout import BAND_TUNINGS, Layout, plan, tsys_centres_hz
 from .observe import Sky, antennas, run_simulator, sky_for
 from .truth import (
     SCHEMA_VERSION,
@@ -101,9 +101,9 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
     }
     source = _radians((where.centre_ra_deg, where.centre_dec_deg))
     line_topo_hz = _line_topo_hz(cfg, where, layout) if cfg.line else None
-    tsys = tsys_model(rng, cfg.band, n_ant, [c * 1e9 for c in BAND_TUNINGS[cfg.band][1]])
+    tsys = tsys_model(rng, cfg.band, n_ant, tsys_centres_hz(cfg))
     science = layout.science
-    full_res = tuple(s for s in layout.spws if s.role in ("science", "tsys"))
+    full_res = tuple(s for s in layout.spws if s.role in ("science", "tsys", "reference"))
     with step("writing the sky model", quiet=quiet):
         body_fluxes = {}
         for fld in layout.fields:
@@ -114,6 +114,7 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
                 sky.scale_model(work, fld.field_id, cfg.flux_cal_scale_error)
         sky.write_models(work, cfg, layout, directions, source, line_topo_hz, dd)
     injected = {}
+    diffgain: dict = {}
     with step("adding noise" + (", bandpass, gains and Tsys" if cfg.corrupt else ""), quiet=quiet):
         # Noise goes in once, before the corruptions: calibration divides the
         # gains out again, so the calibrated data carry exactly the noise
@@ -122,12 +123,15 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
         if cfg.corrupt:
             bp, gains = injected_table_path(ms, "bandpass"), injected_table_path(ms, "gains")
             corrupt.make_bandpass_table(work, layout, bp, rng, n_ant)
-            corrupt.make_gain_table(
-                work, layout, gains, rng, n_ant, BAND_TUNINGS[cfg.band][0] * 1e9
+            setup_offset = diffgain_setup_offsets(cfg, rng, n_ant)
+            window_phases = corrupt.make_gain_table(
+                work, layout, gains, rng, n_ant, BAND_TUNINGS[cfg.band][0] * 1e9, setup_offset
             )
             corrupt.apply_gains_and_bandpass(work, cfg, layout, bp, gains)
             corrupt.scale_by_tsys(work, full_res, tsys, dd)
             injected = {"bandpass": str(bp), "gains": str(gains)}
+            if setup_offset is not None:
+                diffgain = diffgain_truth(layout, ants, setup_offset, window_phases)
         corrupt.fill_ch_avg(work, layout, dd)
         corrupt.fill_autocorrelations(work, layout, dd, raw=cfg.corrupt, tsys=tsys)
     with step("making the tables ALMA-like (WVR, SYSCAL, pointing, processors)", quiet=quiet):
@@ -143,9 +147,50 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
             shutil.rmtree(ms)
         tables.copy_without_wvr_cross(work, ms, dd[layout.wvr.spw_id])
         tables.write_syscal(ms, layout, tsys, where.start_mjd_s, n_ant)
-    return _truth(
+    truth = _truth(
         ms, cfg, layout, ants, where, directions, tsys, body_fluxes, line_topo_hz, injected
     )
+    return replace(truth, diffgain=diffgain) if diffgain else truth
+
+
+def diffgain_setup_offsets(cfg: SyntheticConfig, rng: np.random.Generator, n_ant: int):
+    """The per-antenna phase offset (degrees) between the science and the
+    reference setup, or None for EBs without reference windows. Antenna 0
+    (the steady reference antenna of the simulation) has none."""
+    if not cfg.diffgain:
+        return None
+    offsets = rng.uniform(-cfg.diffgain_offset_deg, cfg.diffgain_offset_deg, n_ant)
+    offsets[0] = 0.0
+    return offsets
+
+
+def diffgain_truth(layout: Layout, ants, setup_offset: np.ndarray, window_phases: dict) -> dict:
+    """What a band-to-band calibration must find.
+
+    ``expected_offset_deg[science spw][antenna]`` is the phase the offset
+    table should hold once the reference window's phase has been carried to
+    the science window by frequency ratio (CASA's ``linearPD``): the
+    science window's constant phase minus ratio x the reference window's,
+    wrapped to (-180, 180]. Antenna 0 carries no phase at all (the injected
+    gains of antenna 0 are real), so its value is 0; a solution referenced
+    to another antenna differs from these by that antenna's value.
+    """
+    by_bb = {s.baseband: s for s in layout.reference}
+    spw_map = {s.spw_id: by_bb[s.baseband].spw_id for s in layout.science}
+    expected = {}
+    for sci in layout.science:
+        ref = by_bb[sci.baseband]
+        ratio = sci.centre_hz / ref.centre_hz
+        value = window_phases[sci.spw_id] - ratio * window_phases[ref.spw_id]
+        value[0] = 0.0
+        wrapped = (value + 180.0) % 360.0 - 180.0
+        expected[str(sci.spw_id)] = {a.name: round(float(v), 3) for a, v in zip(ants, wrapped)}
+    return {
+        "reference_spws": [s.spw_id for s in layout.reference],
+        "spw_map": {str(k): v for k, v in spw_map.items()},
+        "setup_offset_deg": {a.name: round(float(v), 3) for a, v in zip(ants, setup_offset)},
+        "expected_offset_deg": expected,
+    }
 
 
 def _radians(deg: tuple[float, float]) -> tuple[float, float]:
@@ -246,12 +291,12 @@ def _truth(
         for s in layout.scans
     )  # fmt: skip
     median_tsys = {
-        s.spw_id: float(np.median(tsys.per_antenna(s.baseband, np.asarray(s.chan_freqs_hz()))))
+        s.spw_id: float(np.median(tsys.per_antenna(s.tsys_slot, np.asarray(s.chan_freqs_hz()))))
         for s in layout.tsys
     }
     noise = {}
     for s in layout.science:
-        t = float(np.median(tsys.per_antenna(s.baseband, np.asarray(s.chan_freqs_hz()))))
+        t = float(np.median(tsys.per_antenna(s.tsys_slot, np.asarray(s.chan_freqs_hz()))))
         noise[s.spw_id] = float(
             radiometer_sigma_jy(t, t, cfg.dish_m, s.chan_width_hz, cfg.integration_s)
         )

@@ -16,6 +16,13 @@ from ..errors import ScriptgenError
 #: Bands the builder knows sky frequencies for (see ``layout.BAND_TUNINGS``).
 SUPPORTED_BANDS = (3, 6, 7)
 
+#: Observing modes with a differential-gain (DIFFGAIN) calibrator: none,
+#: band-to-band, bandwidth switching.
+DIFFGAIN_MODES = ("", "b2b", "bwsw")
+#: Band-to-band: the reference windows are in band 3 (the builder's lowest
+#: band), so the science band must be above it.
+B2B_SCIENCE_BANDS = (6, 7)
+
 #: Dish diameter of each array; 12 m antennas carry WVR radiometers, 7 m do not.
 ARRAY_DISH_M = {"12m": 12.0, "7m": 7.0}
 
@@ -93,6 +100,16 @@ class SyntheticConfig:
     observer: str = "synthetic"
     #: Free-form note recorded in the truth file (e.g. which fixture made it).
     note: str = field(default="", compare=False)
+    #: ``"b2b"``: band-to-band (reference windows in band 3, science in
+    #: ``band`` 6 or 7); ``"bwsw"``: bandwidth switching (wide 2 GHz
+    #: reference windows, narrow FDM science windows, same band); ``""``:
+    #: neither. The phase calibrator is then observed only in the reference
+    #: windows, a DIFFGAIN calibrator in both, and the science windows carry
+    #: a per-antenna phase offset (up to +-``diffgain_offset_deg``) that
+    #: the reference windows do not (see docs/synthetic.md).
+    diffgain: str = ""
+    diffgain_offset_deg: float = 60.0
+    diffgain_scan_s: float = 20.0
 
     def __post_init__(self) -> None:
         _check(
@@ -126,6 +143,21 @@ class SyntheticConfig:
         except ValueError:
             raise ScriptgenError(f"start must be an ISO date-time, got {self.start!r}") from None
         _check(self.integration_s > 0, "integration_s must be positive")
+        _check(
+            self.diffgain in DIFFGAIN_MODES,
+            f"diffgain must be one of {DIFFGAIN_MODES}, got {self.diffgain!r}",
+        )
+        if self.diffgain:
+            _check(
+                not self.tdm_tsys,
+                "diffgain EBs measure Tsys on their data windows: tdm_tsys must be False",
+            )
+            _check(
+                self.diffgain != "b2b" or self.band in B2B_SCIENCE_BANDS,
+                f"b2b needs a science band in {B2B_SCIENCE_BANDS} (band 3 is the reference), got {self.band}",
+            )
+            _check(0 <= self.diffgain_offset_deg <= 180, "diffgain_offset_deg must be 0-180")
+            self._check_duration("diffgain_scan_s", 1)
         for name in ("atm_scan_s", "bandpass_scan_s", "flux_scan_s", "phase_scan_s"):
             self._check_duration(name, 1)
         # A mosaic scan visits every pointing for the same dwell time.

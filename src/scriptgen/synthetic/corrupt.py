@@ -91,7 +91,7 @@ def add_noise(
                 if sel.nrows() == 0:
                     continue
                 a1, a2 = sel.getcol("ANTENNA1"), sel.getcol("ANTENNA2")
-                t = tsys.per_antenna(spw.baseband, np.asarray(spw.chan_freqs_hz()))
+                t = tsys.per_antenna(spw.tsys_slot, np.asarray(spw.chan_freqs_hz()))
                 sigma = _sigma_rows(a1, a2, t, spw, cfg)
                 base = sel.getcol("MODEL_DATA")
                 shape = base.shape
@@ -118,7 +118,7 @@ def scale_by_tsys(
                 if sel.nrows() == 0:
                     continue
                 a1, a2 = sel.getcol("ANTENNA1"), sel.getcol("ANTENNA2")
-                t = tsys.per_antenna(spw.baseband, np.asarray(spw.chan_freqs_hz()))
+                t = tsys.per_antenna(spw.tsys_slot, np.asarray(spw.chan_freqs_hz()))
                 factor = np.sqrt(t[a1].T * t[a2].T)  # [chan, row]
                 sel.putcol("DATA", (sel.getcol("DATA") / factor[None]).astype(np.complex64))
                 sel.putcol(
@@ -160,14 +160,14 @@ def make_bandpass_table(
     its solutions with the injected shapes."""
     tasks = casa_env.casatasks()
     shutil.rmtree(out, ignore_errors=True)
-    sci = ",".join(str(s.spw_id) for s in layout.science)
+    sci = ",".join(str(s.spw_id) for s in layout.data_windows)
     bp_field = layout.fields_with_role("bandpass")[0].field_id
     tasks.bandpass(
         vis=str(ms), caltable=str(out), field=str(bp_field), spw=sci,
         solint="inf", combine="scan", refant="0", minsnr=0.0, solnorm=False, minblperant=2,
     )  # fmt: skip
     with _open_for_writing(out) as tb:
-        for spw in layout.science:
+        for spw in layout.data_windows:
             shapes = bandpass_shapes(rng, n_ant, spw)
             with _selection(tb, f"SPECTRAL_WINDOW_ID=={spw.spw_id}") as sel:
                 ants = sel.getcol("ANTENNA1")
@@ -211,14 +211,26 @@ def gain_curves(rng: np.random.Generator, n_ant: int, times_s: np.ndarray) -> np
 
 
 def make_gain_table(
-    ms: Path, layout: Layout, out: Path, rng: np.random.Generator, n_ant: int, lo_hz: float
-) -> None:
+    ms: Path,
+    layout: Layout,
+    out: Path,
+    rng: np.random.Generator,
+    n_ant: int,
+    lo_hz: float,
+    setup_offset_deg: np.ndarray | None = None,
+) -> dict[int, np.ndarray]:
     """Solve a per-integration gain template, then overwrite it with
     :func:`gain_curves`, phases scaled to each window's frequency (a path
-    length delay is the same in every window)."""
+    length delay is the same in every window).
+
+    ``setup_offset_deg`` [antenna] is added to the science windows only: the
+    phase offset between the science and reference setups of a band-to-band
+    or bandwidth-switching EB. Returns the constant (non-dispersive) phase
+    of each window per antenna, in degrees, before antenna 0 is zeroed.
+    """
     tasks = casa_env.casatasks()
     shutil.rmtree(out, ignore_errors=True)
-    sci = ",".join(str(s.spw_id) for s in layout.science)
+    sci = ",".join(str(s.spw_id) for s in layout.data_windows)
     tasks.gaincal(
         vis=str(ms), caltable=str(out), spw=sci, solint="int", refant="0",
         calmode="ap", minsnr=0.0, minblperant=2,
@@ -229,18 +241,28 @@ def make_gain_table(
         grid = np.unique(times)
         curves = gain_curves(rng, n_ant, grid - t0)
         spw_offsets = {s.spw_id: rng.uniform(-40, 40, n_ant) for s in layout.science}
-        for spw in layout.science:
+        spw_offsets.update({s.spw_id: rng.uniform(-40, 40, n_ant) for s in layout.reference})
+        if setup_offset_deg is not None:
+            for s in layout.science:
+                spw_offsets[s.spw_id] = spw_offsets[s.spw_id] + setup_offset_deg
+        # Phase continuous in time: scaling a wrapped phase by a frequency
+        # ratio far from 1 (band-to-band reference windows) would put jumps
+        # into it. Unchanged for EBs without reference windows.
+        phases = np.unwrap(np.angle(curves), axis=1) if layout.reference else np.angle(curves)
+        for spw in layout.data_windows:
             with _selection(tb, f"SPECTRAL_WINDOW_ID=={spw.spw_id}") as sel:
                 ants, t = sel.getcol("ANTENNA1"), sel.getcol("TIME")
                 cparam = sel.getcol("CPARAM")
-                g = curves[ants, np.searchsorted(grid, t)]
+                idx = np.searchsorted(grid, t)
+                g = curves[ants, idx]
                 ratio = spw.centre_hz / lo_hz
                 g = np.abs(g) * np.exp(
-                    1j * (ratio * np.angle(g) + np.radians(spw_offsets[spw.spw_id][ants]))
+                    1j * (ratio * phases[ants, idx] + np.radians(spw_offsets[spw.spw_id][ants]))
                 )
                 g[ants == 0] = np.abs(g[ants == 0])
                 sel.putcol("CPARAM", np.broadcast_to(g[None, None, :], cparam.shape).copy())
                 sel.putcol("FLAG", np.zeros(cparam.shape, dtype=bool))
+    return spw_offsets
 
 
 def apply_gains_and_bandpass(
@@ -251,7 +273,7 @@ def apply_gains_and_bandpass(
     try:
         sm.openfromms(str(ms))
         sm.setdata(
-            spwid=[s.spw_id for s in layout.science],
+            spwid=[s.spw_id for s in layout.data_windows],
             fieldid=[f.field_id for f in layout.fields],
         )
         sm.setseed(cfg.seed)
@@ -313,7 +335,7 @@ def fill_autocorrelations(
                 if raw:
                     values = np.ones(shape)
                 else:
-                    t = tsys.per_antenna(spw.baseband, np.asarray(spw.chan_freqs_hz()))
+                    t = tsys.per_antenna(spw.tsys_slot, np.asarray(spw.chan_freqs_hz()))
                     values = np.broadcast_to(t[a].T[None], shape)
                 sel.putcol("DATA", values.astype(np.complex64))
 

@@ -48,6 +48,13 @@ INTENT_BANDPASS = "CALIBRATE_BANDPASS#ON_SOURCE,CALIBRATE_WVR#ON_SOURCE"
 INTENT_FLUX = "CALIBRATE_FLUX#ON_SOURCE,CALIBRATE_WVR#ON_SOURCE"
 INTENT_PHASE = "CALIBRATE_PHASE#ON_SOURCE,CALIBRATE_WVR#ON_SOURCE"
 INTENT_TARGET = "OBSERVE_TARGET#ON_SOURCE"
+#: The differential-gain calibrator in the reference windows (the
+#: pipeline's DIFFGAINREF) and in the science windows (DIFFGAINSRC).
+INTENT_DIFFGAIN_REF = "CALIBRATE_DIFFGAIN#REFERENCE"
+INTENT_DIFFGAIN_SRC = "CALIBRATE_DIFFGAIN#ON_SOURCE"
+
+#: Band-to-band EBs put their reference windows in this band.
+B2B_REFERENCE_BAND = 3
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,14 @@ class SpwPlan:
     baseband: int
     partner: int | None = None
     ncorr: int = 2
+    #: Which Tsys spectrum of the Tsys model the window sees (defaults to its
+    #: baseband); band-to-band reference windows are in another receiver
+    #: band and get their own.
+    tsys_index: int | None = None
+
+    @property
+    def tsys_slot(self) -> int:
+        return self.tsys_index if self.tsys_index is not None else self.baseband
 
     @property
     def bandwidth_hz(self) -> float:
@@ -157,16 +172,29 @@ class Layout:
         return self.spws_with_role("science")
 
     @property
+    def reference(self) -> tuple[SpwPlan, ...]:
+        """Band-to-band / bandwidth-switching reference windows (else empty)."""
+        return self.spws_with_role("reference")
+
+    @property
+    def data_windows(self) -> tuple[SpwPlan, ...]:
+        """Full-resolution windows with sky data: science, then reference."""
+        return self.science + self.reference
+
+    @property
     def tsys(self) -> tuple[SpwPlan, ...]:
         """Windows measured on the atmosphere scans (SYSCAL rows)."""
-        return self.spws_with_role("tsys") or self.science
+        return self.spws_with_role("tsys") or self.data_windows
 
     @property
     def wvr(self) -> SpwPlan:
         return self.spws_with_role("wvr")[0]
 
     def tsys_map(self) -> dict[int, int]:
-        """Science window -> the Tsys window of its baseband."""
+        """Science window -> the Tsys window of its baseband (itself when
+        Tsys is measured on the data windows)."""
+        if not self.spws_with_role("tsys"):
+            return {s.spw_id: s.spw_id for s in self.science}
         by_bb = {s.baseband: s.spw_id for s in self.tsys}
         return {s.spw_id: by_bb[s.baseband] for s in self.science}
 
@@ -194,6 +222,8 @@ def spectral_windows(cfg: SyntheticConfig) -> tuple[SpwPlan, ...]:
     With TDM Tsys, the TDM pairs come before the FDM science pairs (as in
     real EBs, where the atmosphere windows are set up first).
     """
+    if cfg.diffgain:
+        return diffgain_spectral_windows(cfg)
     lo, centres = BAND_TUNINGS[cfg.band]
     plans = [
         SpwPlan(0, "WVR#NOMINAL", "WVR", "wvr", WVR_NCHAN,
@@ -218,6 +248,61 @@ def spectral_windows(cfg: SyntheticConfig) -> tuple[SpwPlan, ...]:
                                  centre_ghz * 1e9 + offset, sign * bandwidth, bb,
                                  partner=full_id))  # fmt: skip
     return tuple(plans)
+
+
+def _window_pair(plans: list, band: int, sw: int, bb: int, kind: str, role: str, nchan: int,
+                 centre_hz: float, bandwidth_hz: float, lo_ghz: float, tsys_index=None) -> None:
+    """Append a full-resolution window and its CH_AVG partner to ``plans``."""
+    sign = -1.0 if centre_hz < lo_ghz * 1e9 else 1.0
+    base = f"ALMA_RB_{band:02d}#BB_{bb}#SW-{sw:02d}"
+    full_id = len(plans)
+    plans.append(SpwPlan(full_id, base + "#FULL_RES", kind, role, nchan, centre_hz,
+                         sign * bandwidth_hz / nchan, bb, tsys_index=tsys_index))  # fmt: skip
+    plans.append(SpwPlan(full_id + 1, base + "#CH_AVG", "CH_AVG", "ch_avg", 1, centre_hz,
+                         sign * bandwidth_hz, bb, partner=full_id, tsys_index=tsys_index))  # fmt: skip
+
+
+def diffgain_spectral_windows(cfg: SyntheticConfig) -> tuple[SpwPlan, ...]:
+    """WVR, the science pairs, then the reference pairs.
+
+    Band-to-band: science windows are 2 GHz TDM windows in ``cfg.band``,
+    reference windows 2 GHz TDM windows in band 3 (frequency ratio > 2, the
+    pipeline's B2B signature); each reference window gets its own Tsys
+    spectrum (another receiver). Bandwidth switching: science windows are
+    234 MHz FDM windows, reference windows 2 GHz TDM windows of the same
+    basebands (bandwidth ratio 8.5, the pipeline's BWSW signature).
+    """
+    lo, centres = BAND_TUNINGS[cfg.band]
+    plans = [
+        SpwPlan(0, "WVR#NOMINAL", "WVR", "wvr", WVR_NCHAN,
+                WVR_FIRST_HZ + WVR_WIDTH_HZ * (WVR_NCHAN - 1) / 2, WVR_WIDTH_HZ, 0, ncorr=1),
+    ]  # fmt: skip
+    sw = 0
+    for bb in range(1, cfg.n_spws + 1):
+        sw += 1
+        if cfg.diffgain == "b2b":
+            _window_pair(plans, cfg.band, sw, bb, "TDM", "science", cfg.nchan,
+                         centres[bb - 1] * 1e9, TDM_BANDWIDTH_HZ, lo)  # fmt: skip
+        else:
+            _window_pair(plans, cfg.band, sw, bb, "FDM", "science", cfg.nchan,
+                         centres[bb - 1] * 1e9 + FDM_OFFSET_HZ, FDM_BANDWIDTH_HZ, lo)  # fmt: skip
+    ref_band = B2B_REFERENCE_BAND if cfg.diffgain == "b2b" else cfg.band
+    ref_lo, ref_centres = BAND_TUNINGS[ref_band]
+    for bb in range(1, cfg.n_spws + 1):
+        sw += 1
+        slot = 4 + bb if cfg.diffgain == "b2b" else None
+        _window_pair(plans, ref_band, sw, bb, "TDM", "reference", cfg.tdm_nchan if cfg.diffgain == "bwsw" else cfg.nchan,
+                     ref_centres[bb - 1] * 1e9, TDM_BANDWIDTH_HZ, ref_lo, tsys_index=slot)  # fmt: skip
+    return tuple(plans)
+
+
+def tsys_centres_hz(cfg: SyntheticConfig) -> list[float]:
+    """Centres of the Tsys model's spectra: the basebands, then (band to
+    band) the reference band's basebands (``SpwPlan.tsys_slot`` 5-8)."""
+    centres = [c * 1e9 for c in BAND_TUNINGS[cfg.band][1]]
+    if cfg.diffgain == "b2b":
+        centres += [c * 1e9 for c in BAND_TUNINGS[B2B_REFERENCE_BAND][1]]
+    return centres
 
 
 def band_ref_freq_hz(cfg: SyntheticConfig) -> float:
@@ -271,6 +356,10 @@ def fields(cfg: SyntheticConfig) -> tuple[FieldPlan, ...]:
             FieldPlan(3 + i, "SynTarget", "SynTarget", ("target",), dra, ddec,
                       cfg.target_flux_jy, 0.0, ref)  # fmt: skip
         )
+    if cfg.diffgain:
+        # A bright quasar near the target, observed in both setups.
+        plans.append(FieldPlan(len(plans), "Jsyn_diffgain", "Jsyn_diffgain", ("diffgain",),
+                               -2.0, 1.5, 1.5, -0.6, ref))  # fmt: skip
     return tuple(plans)
 
 
@@ -284,6 +373,8 @@ def schedule(
     scans observe the Tsys windows (and WVR); all other scans the science
     windows with their CH_AVG partners (and WVR).
     """
+    if cfg.diffgain:
+        return diffgain_schedule(cfg, spws, flds)
     sci = [s.spw_id for s in spws if s.role == "science"]
     tsys = [s.spw_id for s in spws if s.role == "tsys"] or sci
     atm_spws = tuple(sorted({0, *tsys, *(s.spw_id for s in spws if s.partner in tsys)}))
@@ -313,6 +404,60 @@ def schedule(
     for _ in range(cfg.n_target_scans):
         add(INTENT_TARGET, targets, cfg.target_scan_s, sci_spws)
         add(INTENT_PHASE, [phase], cfg.phase_scan_s, sci_spws)
+    return tuple(scans)
+
+
+def diffgain_schedule(
+    cfg: SyntheticConfig, spws: tuple[SpwPlan, ...], flds: tuple[FieldPlan, ...]
+) -> tuple[ScanPlan, ...]:
+    """A band-to-band / bandwidth-switching EB (after the ALMA pipeline's
+    hifa_diffgaincal description of such data).
+
+    The bandpass calibrator is observed in both setups (each setup needs its
+    bandpass), the flux calibrator and the target in the science windows,
+    the phase calibrator only in the reference windows, and the DIFFGAIN
+    calibrator in a group of alternating REFERENCE / ON_SOURCE scans. Every
+    Tsys measurement is in the windows of the scans it precedes.
+    """
+
+    def with_partners(role: str) -> tuple[int, ...]:
+        ids = [s.spw_id for s in spws if s.role == role]
+        return tuple(sorted({0, *ids, *(s.spw_id for s in spws if s.partner in ids)}))
+
+    sci, ref = with_partners("science"), with_partners("reference")
+    targets = [f.field_id for f in flds if "target" in f.roles]
+    diffgain = next(f.field_id for f in flds if "diffgain" in f.roles)
+    bandpass, flux, phase = 0, 1, 2
+    scans: list[ScanPlan] = []
+    clock = 0.0
+
+    def add(intents: str, field_ids: list[int], total_s: float, spw_ids: tuple[int, ...]) -> None:
+        nonlocal clock
+        dwell = total_s / len(field_ids)
+        visits = []
+        for fid in field_ids:
+            visits.append(Visit(fid, clock, clock + dwell))
+            clock += dwell
+        scans.append(ScanPlan(len(scans) + 1, intents, tuple(visits), spw_ids))
+
+    add(INTENT_ATM, [bandpass], cfg.atm_scan_s, sci)
+    add(INTENT_BANDPASS, [bandpass], cfg.bandpass_scan_s, sci)
+    add(INTENT_ATM, [bandpass], cfg.atm_scan_s, ref)
+    add(INTENT_BANDPASS, [bandpass], cfg.phase_scan_s, ref)
+    add(INTENT_ATM, [flux], cfg.atm_scan_s, sci)
+    add(INTENT_FLUX, [flux], cfg.flux_scan_s, sci)
+    add(INTENT_ATM, [diffgain], cfg.atm_scan_s, ref)
+    add(INTENT_ATM, [diffgain], cfg.atm_scan_s, sci)
+    for _ in range(2):
+        add(INTENT_DIFFGAIN_REF, [diffgain], cfg.diffgain_scan_s, ref)
+        add(INTENT_DIFFGAIN_SRC, [diffgain], cfg.diffgain_scan_s, sci)
+    add(INTENT_DIFFGAIN_REF, [diffgain], cfg.diffgain_scan_s, ref)
+    add(INTENT_ATM, [phase], cfg.atm_scan_s, ref)
+    add(INTENT_PHASE, [phase], cfg.phase_scan_s, ref)
+    add(INTENT_ATM, [targets[len(targets) // 2]], cfg.atm_scan_s, sci)
+    for _ in range(cfg.n_target_scans):
+        add(INTENT_TARGET, targets, cfg.target_scan_s, sci)
+        add(INTENT_PHASE, [phase], cfg.phase_scan_s, ref)
     return tuple(scans)
 
 

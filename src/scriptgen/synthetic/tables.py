@@ -206,7 +206,7 @@ def write_syscal(ms: Path, layout: Layout, tsys: TsysModel, start_mjd_s: float, 
     for scan in atm_scans:
         mid = start_mjd_s + (scan.start_s + scan.stop_s) / 2
         for spw in tsys_spws:
-            spectra = tsys.per_antenna(spw.baseband, np.asarray(spw.chan_freqs_hz()))
+            spectra = tsys.per_antenna(spw.tsys_slot, np.asarray(spw.chan_freqs_hz()))
             for a in range(n_ant):
                 rows.append((a, spw.spw_id, mid, scan.stop_s - scan.start_s, spectra[a]))
     time_desc = _scalar_desc(

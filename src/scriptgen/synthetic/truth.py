@@ -9,7 +9,7 @@ times in MJD seconds (UTC), fluxes in Jy.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from ..errors import ScriptgenError
@@ -129,6 +129,11 @@ class Truth:
     line: LineTruth | None
     injected: dict[str, str]
     build_seconds: float = 0.0
+    #: Band-to-band / bandwidth-switching EBs: reference windows, the
+    #: science -> reference window map, the injected per-antenna setup
+    #: offset and the offset table a calibration should find
+    #: (``build.diffgain_truth``); empty otherwise.
+    diffgain: dict = field(default_factory=dict)
 
     @property
     def ms_path(self) -> Path:
