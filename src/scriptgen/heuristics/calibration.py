@@ -333,6 +333,9 @@ def flux_fields(eb: ExecBlock) -> tuple[tuple[int, ...], str]:
     """
     fields = derive.fields_with_role(eb, Role.FLUX)
     if fields:
+        ampli = [f for f in fields if Intent.FLUX.value not in eb.field(f).intents]
+        if ampli:
+            return fields, "observed with CALIBRATE_AMPLI, the Cycle 0-2 name of the flux calibrator intent"
         return fields, "observed with CALIBRATE_FLUX"
     bp = derive.fields_with_role(eb, Role.BANDPASS)
     if bp:
