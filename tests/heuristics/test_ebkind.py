@@ -117,3 +117,22 @@ def test_classification_serialises():
     data = ebkind.classify(kinds.bandwidth_switching()).to_json()
     assert data["kind"] == "bandwidth switching" and data["mode"] == "band_to_band"
     assert isinstance(data["reasons"], list) and data["refusal"] is None
+
+
+def test_wvr_before_2013_01_21_gets_toffset_minus_one():
+    from scriptgen.heuristics import calibration as cal
+
+    early = cal.wvr_choice(kinds.ampli_flux_calibrator())
+    assert early.toffset == -1 and "2013-01-21" in early.reason
+    late = cal.wvr_choice(kinds.ampli_flux_calibrator(start_mjd_s=ebkind.WVR_TOFFSET_EPOCH_MJD_S))
+    assert late.toffset == 0
+    assert cal.wvr_choice(tdm_fdm_eb()).toffset == 0  # MJD 0: no ALMA date, no era rule
+
+
+def test_emitted_wvrgcal_carries_toffset_for_early_data():
+    from scriptgen.render import make_environment
+    from scriptgen.scripts import calibration
+
+    out = calibration.render(kinds.ampli_flux_calibrator(), make_environment())
+    assert "toffset=-1," in out and "hifa_wvrgcal" in out
+    assert "toffset" not in calibration.render(tdm_fdm_eb(), make_environment())

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from .. import derive
 from ..model import ExecBlock, Intent, Role, Scan, SpwKind
 from .calibrator_fluxes import CatalogueFlux, lookup
+from .ebkind import before_wvr_toffset_epoch
 
 # --------------------------------------------------------------------------
 # Constants, each with its reason.
@@ -648,6 +649,8 @@ class WvrChoice:
     tie: tuple[str, ...] = ()
     statsource: str = ""
     smooth: str = ""
+    #: wvrgcal's ``toffset``: -1 for EBs observed before 2013-01-21.
+    toffset: int = 0
 
 
 def wvr_choice(eb: ExecBlock) -> WvrChoice:
@@ -690,4 +693,13 @@ def wvr_choice(eb: ExecBlock) -> WvrChoice:
         reason += f"; smoothed to the {smooth} integration (WVR cycle {WVR_CYCLE_S} s)"
     if untied:
         reason += f"; not tied (a name contains a comma, which wvrgcal would split): {'; '.join(untied)}"
-    return WvrChoice(apply=True, reason=reason, tie=tuple(tie), statsource=statsource, smooth=smooth)
+    toffset = 0
+    if before_wvr_toffset_epoch(eb):
+        toffset = -1
+        reason += (
+            "; observed before 2013-01-21: toffset=-1, the -1 s time offset between WVR and "
+            "interferometric data of that era (ALMA pipeline hifa_wvrgcal)"
+        )
+    return WvrChoice(
+        apply=True, reason=reason, tie=tuple(tie), statsource=statsource, smooth=smooth, toffset=toffset
+    )

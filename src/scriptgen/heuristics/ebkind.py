@@ -27,11 +27,10 @@ from pathlib import PurePath
 from .. import derive
 from ..model import ExecBlock, Intent, Role, SpwKind
 
-#: 2013-01-21 00:00 UTC as MJD seconds (MJD 56313). Before it WVR data were
-#: time-stamped half a cycle off and wvrgcal needs ``toffset=-1`` (ALMA
-#: pipeline ``hifa_wvrgcal``; real-data-facts "toffset=-1 for data taken
-#: before 2013-01-21"). It is also the end of ALMA Cycle 0 (pipeline
-#: ``MeasurementSet.get_alma_cycle_number``).
+#: 2013-01-21 00:00 UTC as MJD seconds (MJD 56313). For data taken before
+#: it wvrgcal needs ``toffset=-1``, a -1 s offset between WVR and
+#: interferometric time stamps (ALMA pipeline ``hifa_wvrgcal``). It is also
+#: the start of ALMA Cycle 1 (pipeline ``MeasurementSet.get_alma_cycle_number``).
 WVR_TOFFSET_EPOCH_MJD_S = 56313 * 86400.0
 
 #: 2009-01-01 (MJD 54832): no ALMA EB is older. Earlier start times are
