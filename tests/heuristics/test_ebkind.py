@@ -136,3 +136,9 @@ def test_emitted_wvrgcal_carries_toffset_for_early_data():
     out = calibration.render(kinds.ampli_flux_calibrator(), make_environment())
     assert "toffset=-1," in out and "hifa_wvrgcal" in out
     assert "toffset" not in calibration.render(tdm_fdm_eb(), make_environment())
+
+
+def test_a_split_keeping_syscal_is_still_a_split():
+    """CASA's split copies SYSCAL: Tsys rows are no evidence of a raw EB."""
+    eb = replace(kinds.split_cal(name=False), tsys=tdm_fdm_eb().tsys)
+    assert ebkind.classify(eb).kind is EbKind.SPLIT_MS

@@ -153,11 +153,12 @@ def split_evidence(eb: ExecBlock) -> tuple[bool, tuple[str, ...]]:
     Rule: the name says so (``.split``, ``.split.cal``, ``_targets.ms``),
     or the content does on two independent counts: no channel-average
     (CH_AVG) partner windows, which importasdm writes beside every ALMA
-    correlator window, *and* no atmosphere calibration at all (no
-    CALIBRATE_ATMOSPHERE scan and no SYSCAL Tsys), which every raw
-    interferometric EB carries. A missing WVR window alone proves nothing
-    (7 m EBs have none), nor do windows numbered from 0; they are listed
-    as supporting evidence only.
+    correlator window, *and* no CALIBRATE_ATMOSPHERE scan, which every raw
+    interferometric EB carries (calibration scripts split by science
+    intent, dropping them). SYSCAL is no evidence: CASA's split copies it
+    (measured on a scriptgen ``.split.cal``). A missing WVR window alone
+    proves nothing (7 m EBs have none), nor do windows numbered from 0;
+    they are listed as supporting evidence only.
     """
     name = PurePath(eb.ms_path).name if eb.ms_path else ""
     signals = []
@@ -166,11 +167,11 @@ def split_evidence(eb: ExecBlock) -> tuple[bool, tuple[str, ...]]:
         signals.append(f"its name {name!r} is that of a split or calibrated MS")
     correlator = [s for s in eb.spws if s.kind in derive.CORRELATOR_KINDS]
     no_ch_avg = bool(correlator) and not any(s.kind is SpwKind.CH_AVG for s in eb.spws)
-    no_atm = not has_intent(eb, Intent.ATMOSPHERE) and not eb.tsys
+    no_atm = not has_intent(eb, Intent.ATMOSPHERE)
     if no_ch_avg:
         signals.append("no CH_AVG partner windows (importasdm writes one beside each correlator window)")
     if no_atm:
-        signals.append("no CALIBRATE_ATMOSPHERE scans and no SYSCAL Tsys")
+        signals.append("no CALIBRATE_ATMOSPHERE scans")
     if (named or (no_ch_avg and no_atm)) and correlator:
         if not any(s.kind is SpwKind.WVR for s in eb.spws):
             signals.append("no WVR window")
