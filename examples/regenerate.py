@@ -37,6 +37,8 @@ EXAMPLES = {
     "single_eb": "one band 3 EB: calibration script and scriptForPI",
     "two_eb_goal": "two EBs of one science goal, the second's flux calibrator 10 % off: "
     "two calibration scripts, the flux-equalisation script and scriptForPI",
+    "cycle0_eb": "a Cycle 0 EB (2012, flux calibrator marked CALIBRATE_AMPLI): the preflight "
+    "risks in the header, setjy/fluxscale on the AMPLI field, wvrgcal toffset=-1",
 }
 
 
@@ -46,6 +48,14 @@ def _configs(name: str, first_truth=None):
 
     if name == "single_eb":
         return [SyntheticConfig(uid="uid___A002_Xsyn_X1", seed=1, note="examples/single_eb")]
+    if name == "cycle0_eb":
+        # The recipe of tests/generate/test_casa_kinds.py's ampli_eb.
+        return [
+            SyntheticConfig(
+                uid="uid___A002_Xsyn_X20", seed=20, flux_intent="AMPLI", start="2012-06-01T03:00:00",
+                n_antennas=6, n_spws=2, nchan=32, note="examples/cycle0_eb",
+            )
+        ]  # fmt: skip
     first = SyntheticConfig(
         uid="uid___A002_Xsyn_X10", seed=10, start="2024-03-15T03:00:00", note="examples/two_eb_goal (1/2)"
     )
