@@ -142,3 +142,12 @@ def test_a_split_keeping_syscal_is_still_a_split():
     """CASA's split copies SYSCAL: Tsys rows are no evidence of a raw EB."""
     eb = replace(kinds.split_cal(name=False), tsys=tdm_fdm_eb().tsys)
     assert ebkind.classify(eb).kind is EbKind.SPLIT_MS
+
+
+def test_a_tuning_without_phase_calibrator_scans_is_a_risk():
+    eb = kinds.spectral_scan()
+    scans = tuple(replace(s, spw_ids=(9, 11)) if "CALIBRATE_PHASE" in s.intents else s for s in eb.scans)
+    c = ebkind.classify(replace(eb, scans=scans))
+    assert c.kind is EbKind.STANDARD
+    assert any(r.startswith("CHECK: target spws 13,15 have no phase-calibrator scans") for r in c.risks)
+    assert not any("CHECK" in r for r in ebkind.classify(tdm_fdm_eb()).risks)

@@ -301,6 +301,15 @@ def standard_risks(eb: ExecBlock) -> tuple[str, ...]:
             + "; ".join(_ids(t) for t in tunings)
             + "): each tuning is calibrated in its own windows; the calibrators must be observed in every tuning"
         )
+    target_windows = _windows_in_scans(eb, Intent.TARGET)
+    for intent, who in ((Intent.PHASE, "phase"), (Intent.BANDPASS, "bandpass")):
+        covered = _windows_in_scans(eb, intent)
+        missing = target_windows - covered
+        if covered and missing:
+            risks.append(
+                f"CHECK: target spws {_ids(missing)} have no {who}-calibrator scans "
+                f"(it is observed in spws {_ids(covered)}): those windows get no {who} solutions"
+            )
     phase = derive.fields_with_role(eb, Role.PHASE)
     if len(phase) > 1:
         risks.append(
