@@ -21,7 +21,7 @@
 # Preflight: standard interferometric EB; mode 'standard' chosen for this
 #   kind.
 #   the phase calibrator is observed in the target's windows; 10 x 12m
-#     antennas, cross-correlations, parallel hands only
+#     antennas, parallel hands only
 #
 # Run it in the folder that holds the MS (or the ASDM):
 #   python uid___A002_Xsyn_X1.ms.scriptForCalibration.py

@@ -397,6 +397,7 @@ def classify(eb: ExecBlock) -> Classification:
             risks=risks + standard_risks(eb),
         )
     arrays = ", ".join(present) or "no"
+    cross = ", cross-correlations" if eb.has_cross_correlations else ""
     shared = (
         "the phase calibrator is observed in the target's windows"
         if has_intent(eb, Intent.PHASE) and has_intent(eb, Intent.TARGET)
@@ -405,6 +406,6 @@ def classify(eb: ExecBlock) -> Classification:
     return Classification(
         kind=EbKind.STANDARD,
         mode=MODE_OF_KIND[EbKind.STANDARD],
-        reasons=(f"{shared}; {arrays} antennas, cross-correlations, parallel hands only",),
+        reasons=(f"{shared}; {arrays} antennas{cross}, parallel hands only",),
         risks=standard_risks(eb),
     )
