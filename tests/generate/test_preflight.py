@@ -160,3 +160,24 @@ def test_cli_forced_mode_prints_the_risk(tmp_path, capsys):
     assert main(["generate", str(snap), "--out", str(tmp_path / "out"), "--mode", "standard"]) == 0
     out = capsys.readouterr().out
     assert "mode standard (forced with --mode)" in out and "risk: mode 'standard' forced" in out
+
+
+@pytest.mark.parametrize(
+    "make, risk",
+    [
+        (kinds.ampli_flux_calibrator, "Cycle 0-2 flux calibrator"),
+        (kinds.spectral_scan, "spectral scan: 2 tunings"),
+        (kinds.full_polarisation, "forced on a full polarisation EB"),
+        (kinds.total_power_pm, "forced on a total power EB"),
+        (kinds.mixed_12m_7m, "forced on a mixed array types EB"),
+        (kinds.band_to_band, "forced on a band-to-band EB"),
+        (kinds.bandwidth_switching, "forced on a bandwidth switching EB"),
+    ],
+)
+def test_every_kind_gets_a_compilable_script_with_its_risk_in_the_header(make, risk):
+    eb = make()
+    forced = None if modes.preflight(eb).mode == "standard" else "standard"
+    out = calibration.render(eb, make_environment(), mode=forced)
+    compile(out, "script", "exec")
+    header = out.split("\nimport os", 1)[0].replace("\n#     ", " ").replace("\n#   ", " ")
+    assert risk in header
