@@ -39,6 +39,8 @@ EXAMPLES = {
     "two calibration scripts, the flux-equalisation script and scriptForPI",
     "band_to_band": "a band-to-band EB (band 6 science, band 3 phase calibrator, DIFFGAIN calibrator): "
     "the band_to_band mode's calibration script and scriptForPI",
+    "cycle0_eb": "a Cycle 0 EB (2012, flux calibrator marked CALIBRATE_AMPLI): the preflight "
+    "risks in the header, setjy/fluxscale on the AMPLI field, wvrgcal toffset=-1",
 }
 
 
@@ -55,6 +57,14 @@ def _configs(name: str, first_truth=None):
                 uid="uid___A002_Xsyn_Xb2b", seed=7, note="examples/band_to_band",
             )  # fmt: skip
         ]
+    if name == "cycle0_eb":
+        # The recipe of tests/generate/test_casa_kinds.py's ampli_eb.
+        return [
+            SyntheticConfig(
+                uid="uid___A002_Xsyn_X20", seed=20, flux_intent="AMPLI", start="2012-06-01T03:00:00",
+                n_antennas=6, n_spws=2, nchan=32, note="examples/cycle0_eb",
+            )
+        ]  # fmt: skip
     first = SyntheticConfig(
         uid="uid___A002_Xsyn_X10", seed=10, start="2024-03-15T03:00:00", note="examples/two_eb_goal (1/2)"
     )

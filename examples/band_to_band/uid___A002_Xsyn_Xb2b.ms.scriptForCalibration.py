@@ -27,6 +27,13 @@
 # Window map for the phase transfer: science -> reference window (MS ids):
 #   1->5 (same baseband), 3->7 (same baseband) (ALMA pipeline
 #   update_spwmap_for_band_to_band)
+# Preflight: band-to-band EB; mode 'band_to_band' chosen for this kind.
+#   phase calibrator observed only in spws 5,7, the target in spws 1,3;
+#     CALIBRATE_DIFFGAIN scans present; science/reference frequency 2.48 >
+#     1.661 (ALMA pipeline get_diffgain_mode)
+#   RISK: phase calibrator observed only in spws 5,7: its phases must be
+#     transferred to the target's spws 1,3 with an offset solution from the
+#     DIFFGAIN calibrator
 #
 # Run it in the folder that holds the MS (or the ASDM):
 #   python uid___A002_Xsyn_Xb2b.ms.scriptForCalibration.py

@@ -2,8 +2,8 @@
 # Written by scriptgen; an editable draft.
 #
 # Run it from the delivery's script/ folder, with the raw data of every EB in
-# ../raw/ (the ASDM <uid>, or an MS <uid>.ms) and the delivered calibration
-# tables in ../calibration/:
+# ../raw/ (the ASDM <uid>.asdm.sdm as the archive unpacks it, or <uid>, or an
+# MS <uid>.ms) and the delivered calibration tables in ../calibration/:
 #
 #     cd script && python scriptForPI.py
 #
@@ -103,26 +103,41 @@ def raw_data_kind(path):
 def locate_raw_data(raw_dir, uid, use_ms):
     """Where an EB's raw data is and how to read it: ``(kind, path)``.
 
-    Deliveries ship ASDMs named by the EB uid. With ``use_ms`` the PI asks
-    for an MS imported earlier (``<uid>.ms``) instead; without it an MS is
-    still used when it is all ``raw/`` holds (e.g. data re-imported by an
-    archive, or simulated EBs).
+    Deliveries ship ASDMs named by the EB uid; the archive's download
+    unpacks them as ``<uid>.asdm.sdm`` (the observatory's scriptForPI
+    links that to ``<uid>``), older packages as plain ``<uid>``. With
+    ``use_ms`` the PI asks for an MS imported earlier (``<uid>.ms``)
+    instead; without it an MS is still used when it is all ``raw/`` holds
+    (e.g. data re-imported by an archive, or simulated EBs). When nothing
+    fits, the error lists every path looked at and what was there.
     """
     import os
 
-    asdm = os.path.join(raw_dir, uid)
+    asdm_paths = [os.path.join(raw_dir, uid + ".asdm.sdm"), os.path.join(raw_dir, uid)]
     ms = os.path.join(raw_dir, uid + ".ms")
-    candidates = [ms, asdm] if use_ms else [asdm, ms]
+    candidates = [ms] if use_ms else asdm_paths + [ms]
+    seen = []
     for path in candidates:
         kind = raw_data_kind(path)
         if kind is not None and (not use_ms or kind == "ms"):
             return kind, path
-    wanted = (
-        "an MS %s (USEMS is set)" % ms
-        if use_ms
-        else "an ASDM %s or an MS %s" % (asdm, ms)
+        if kind is not None:
+            state = "an ASDM, but USEMS asks for an MS"
+        elif os.path.isdir(path):
+            state = "a folder with neither ASDM.xml nor table.dat"
+        elif os.path.lexists(path):
+            state = "not a folder"
+        else:
+            state = "missing"
+        seen.append("%s (%s)" % (path, state))
+    if use_ms:
+        for path in asdm_paths:
+            if raw_data_kind(path) == "asdm":
+                seen.append("%s (an ASDM: unset USEMS to import it)" % path)
+    wanted = "an MS (USEMS is set)" if use_ms else "an ASDM or an MS"
+    raise RuntimeError(
+        "no raw data for %s: expected %s; looked at %s" % (uid, wanted, "; ".join(seen))
     )
-    raise RuntimeError("no raw data for %s: expected %s" % (uid, wanted))
 
 
 def folder_size(path):

@@ -18,6 +18,10 @@
 # Reference antennas 'DA42,DA48,DA47,DA43,DA44', best first. 'DA42' (pad
 #   'A002') is the antenna nearest the array centre (16 m from it) of 10; the
 #   next nearest follow as fallbacks where it is flagged
+# Preflight: standard interferometric EB; mode 'standard' chosen for this
+#   kind.
+#   the phase calibrator is observed in the target's windows; 10 x 12m
+#     antennas, parallel hands only
 #
 # Run it in the folder that holds the MS (or the ASDM):
 #   python uid___A002_Xsyn_X10.ms.scriptForCalibration.py

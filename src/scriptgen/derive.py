@@ -23,6 +23,10 @@ CORRELATOR_KINDS = frozenset({SpwKind.FDM, SpwKind.TDM})
 ROLE_OF_INTENT = {
     Intent.BANDPASS: Role.BANDPASS,
     Intent.FLUX: Role.FLUX,
+    # Cycle 0-2 EBs mark the flux calibrator CALIBRATE_AMPLI; the
+    # observatory generator (almaqa2csg) treats it as CALIBRATE_FLUX for
+    # setjy, fluxscale and flagging, and so does every use of Role.FLUX.
+    Intent.AMPLI: Role.FLUX,
     Intent.PHASE: Role.PHASE,
     Intent.CHECK: Role.CHECK,
     Intent.POLARIZATION: Role.POLARIZATION,

@@ -17,6 +17,7 @@ from . import derive, naming, snapshot
 from .errors import ScriptgenError
 from .heuristics import linefree as lf
 from .heuristics import sensitivity as sens
+from .heuristics.ebkind import split_evidence
 from .heuristics.imaging_plan import CubeOptions, ImagingPlan, channel_axes, check_quantity, plan_imaging
 from .model import ExecBlock, Role
 from .render import WriteReport, make_environment, write_outputs
@@ -103,7 +104,14 @@ def generate_imaging(
     tsys_from: str | None = None,
     with_calibrators: bool = True,
     force: bool = False,
+    allow_raw: bool = False,
 ) -> ImagingResult:
+    """Write the imaging script and cont.dat for the calibrated MS ``ms``.
+
+    A raw EB (not a split, calibrated MS) is refused unless ``allow_raw``:
+    its DATA column is uncalibrated, so images of it would look like
+    images and be wrong.
+    """
     start = time.perf_counter()
     from .inspect import inspect_ms
     from .imaging_inputs import read_imaging_inputs
@@ -116,6 +124,13 @@ def generate_imaging(
     if tsys_k is not None and not tsys_k > 0:
         raise ScriptgenError(f"--tsys must be a positive temperature in K, got {tsys_k}")
     eb = inspect_ms(ms)
+    calibrated, _ = split_evidence(eb)
+    if not calibrated and not allow_raw:
+        raise ScriptgenError(
+            f"{ms} looks like a raw EB (its name is not *.split/*.split.cal and it has CH_AVG windows "
+            "or atmosphere scans): its data are uncalibrated; image the calibrated "
+            "<uid>.ms.split.cal that scriptForCalibration.py writes, or pass --force to image it anyway"
+        )
     tsys, tsys_note, tsys_label = resolve_tsys(eb, tsys_k, tsys_from)
     science = derive.science_spws(eb)
     sources: dict[str, tuple[int, ...]] = {}

@@ -198,6 +198,10 @@ class ExecBlock:
     start_mjd_s: float | None = None
     end_mjd_s: float | None = None
     flag_cmd_rows: int = 0
+    #: Whether the main table holds any cross-correlation (ANTENNA1 !=
+    #: ANTENNA2) row; False for total-power (autocorrelation-only) EBs,
+    #: None when not recorded (snapshots written before it was read).
+    has_cross_correlations: bool | None = None
 
     def spw(self, spw_id: int) -> SpectralWindow:
         for spw in self.spws:

@@ -142,3 +142,16 @@ def test_fields_in_windows_ignores_atmosphere_and_wvr_only_scans():
     assert 2 not in b2b.fields_in_windows(eb, (1, 3))  # phase calibrator: data in the reference windows only
     assert b2b.fields_in_windows(eb, (1, 3)) == (0, 1, 3, 4)
     assert b2b.fields_in_windows(eb, (5, 7)) == (0, 2, 4)
+
+
+def test_preflight_of_a_b2b_eb_does_not_call_the_mapped_phase_windows_a_gap():
+    """The phase calibrator's other windows are the point of the mode, not a
+    missing calibration: only the standard kind reports them as a CHECK."""
+    from scriptgen.heuristics import ebkind
+
+    from .ebs import diffgain_eb
+
+    found = ebkind.classify(diffgain_eb("b2b"))
+    assert found.mode == "band_to_band"
+    assert not [r for r in found.risks if "no phase-calibrator scans" in r]
+    assert any("offset solution from the DIFFGAIN calibrator" in r for r in found.risks)

@@ -116,9 +116,21 @@ def test_quasar_without_catalogue_gets_a_marked_placeholder():
 
 def test_without_flux_intent_the_bandpass_calibrator_sets_the_scale():
     eb = tdm_fdm_eb()
-    eb = replace(eb, fields=tuple(replace(f, intents=("CALIBRATE_AMPLI",)) if f.field_id == 1 else f for f in eb.fields))
+    eb = replace(eb, fields=tuple(replace(f, intents=("CALIBRATE_POINTING",)) if f.field_id == 1 else f for f in eb.fields))
     fields, why = cal.flux_fields(eb)
     assert fields == (0,) and "bandpass calibrator" in why
+
+
+def test_cycle_0_2_ampli_field_is_the_flux_calibrator_everywhere():
+    eb = tdm_fdm_eb()
+    eb = replace(eb, fields=tuple(replace(f, intents=("CALIBRATE_AMPLI",)) if f.field_id == 1 else f for f in eb.fields))
+    fields, why = cal.flux_fields(eb)
+    assert fields == (1,) and "CALIBRATE_AMPLI" in why
+    (model,) = cal.flux_models(eb)
+    assert model.field_id == 1 and model.standard == cal.SOLAR_SYSTEM_STANDARD
+    choice = cal.fluxscale_choice(eb)
+    assert choice.reference == (1,) and 1 not in choice.transfer
+    assert 1 in cal.gain_calibrators(eb)
 
 
 # --- Tsys fields -------------------------------------------------------------

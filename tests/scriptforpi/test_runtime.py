@@ -48,6 +48,36 @@ def test_no_raw_data_names_both_candidates(tmp_path):
         rt.locate_raw_data(str(tmp_path), "uid___A", False)
 
 
+def test_the_archive_layout_asdm_sdm_is_found_first(tmp_path):
+    make_asdm(tmp_path / "uid___A.asdm.sdm")
+    make_asdm(tmp_path / "uid___A")
+    make_ms(tmp_path / "uid___A.ms")
+    found = rt.locate_raw_data(str(tmp_path), "uid___A", False)
+    assert found == ("asdm", str(tmp_path / "uid___A.asdm.sdm"))
+
+
+def test_asdm_sdm_alone_is_used(tmp_path):
+    make_asdm(tmp_path / "uid___A.asdm.sdm")
+    assert rt.locate_raw_data(str(tmp_path), "uid___A", False) == ("asdm", str(tmp_path / "uid___A.asdm.sdm"))
+
+
+def test_nothing_found_lists_every_path_and_what_was_there(tmp_path):
+    (tmp_path / "uid___A.asdm.sdm").mkdir()  # unpacked but empty
+    (tmp_path / "uid___A").write_text("not a folder")
+    with pytest.raises(RuntimeError) as caught:
+        rt.locate_raw_data(str(tmp_path), "uid___A", False)
+    message = str(caught.value)
+    assert f"{tmp_path / 'uid___A.asdm.sdm'} (a folder with neither ASDM.xml nor table.dat)" in message
+    assert f"{tmp_path / 'uid___A'} (not a folder)" in message
+    assert f"{tmp_path / 'uid___A.ms'} (missing)" in message
+
+
+def test_usems_with_only_an_archive_asdm_says_to_unset_it(tmp_path):
+    make_asdm(tmp_path / "uid___A.asdm.sdm")
+    with pytest.raises(RuntimeError, match=r"uid___A.asdm.sdm \(an ASDM: unset USEMS to import it\)"):
+        rt.locate_raw_data(str(tmp_path), "uid___A", True)
+
+
 def test_folder_size_counts_every_file(tmp_path):
     assert rt.folder_size(str(make_ms(tmp_path / "a.ms", size=100))) == 200
     (tmp_path / "f").write_bytes(b"z" * 7)

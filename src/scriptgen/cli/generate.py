@@ -21,6 +21,13 @@ skipped steps and why. A script you edited is never overwritten: the new
 draft goes beside it as NAME.new (or use --force, which keeps yours as
 NAME.orig).
 
+Before writing anything the command prints a preflight report per EB: its
+kind (standard, band-to-band, bandwidth switching, full polarisation,
+total power, mixed arrays, split or calibrated MS), the mode chosen and
+why, and the risks to check. Kinds no mode handles are refused with one
+line and exit status 2; --mode NAME forces a mode anyway (the risk is
+printed and written into the script header).
+
 Quasar flux calibrators need a catalogue flux. Pass them in a small CSV
 (or JSON) file; without one the script carries a marked placeholder:
 
@@ -68,6 +75,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def preflight_report(ebs, mode: str | None) -> None:
+    """Print what will be done with each EB, and refuse before writing anything.
+
+    The refusal of the first refused EB becomes the command's one-line
+    error (exit 2); the report above it names the others.
+    """
+    from ..modes import RefusedKind, preflight
+
+    checks = [preflight(eb, mode) for eb in ebs]
+    for check in checks:
+        print("\n".join(check.lines()))
+    print()
+    refused = [c for c in checks if c.refusal]
+    if refused:
+        raise RefusedKind(f"{refused[0].uid}: {refused[0].refusal}")
+
+
 def run(args: argparse.Namespace) -> int:
     if args.from_delivery:
         return _run_from_delivery(args)
@@ -80,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
     with step(f"reading {len(args.inputs)} execution block(s)"):
         ebs = load_execblocks(args.inputs)
+    preflight_report(ebs, args.mode)
     options = GenerateOptions(
         out_dir=args.out,
         calibrator_fluxes=args.calibrator_fluxes,

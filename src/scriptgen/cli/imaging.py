@@ -42,6 +42,10 @@ examples:
 Run the script in the folder holding the MS: python scriptForImaging.py.
 Files you edited in --out are kept (the new draft goes beside them as
 <name>.new) unless --force, which saves your version as <name>.orig.
+An MS that looks like a raw (uncalibrated) EB - not named *.split or
+*.split.cal, with CH_AVG windows or atmosphere scans - is refused unless
+--force: images of uncalibrated data would look normal and be wrong.
+
 Exit status 2 with a one-line reason for unusable input.
 """
 
@@ -68,7 +72,10 @@ def add_arguments(parser) -> None:
         help="original EB (MS or snapshot) whose SYSCAL Tsys to use for the noise estimate",
     )
     parser.add_argument("--no-calibrators", action="store_true", help="do not image the calibrators")
-    parser.add_argument("--force", action="store_true", help="replace edited files (saving them as .orig)")
+    parser.add_argument(
+        "--force", action="store_true",
+        help="replace edited files (saving them as .orig); also image an MS that looks like a raw EB",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only what was written")
 
 
@@ -85,6 +92,7 @@ def run(args) -> int:
         tsys_from=args.tsys_from,
         with_calibrators=not args.no_calibrators,
         force=args.force,
+        allow_raw=args.force,
     )
     if not args.quiet:
         for line in result.decisions:

@@ -12,7 +12,12 @@ Read an ALMA MeasurementSet's tables (never its visibilities) and print what
 a reduction needs: spectral windows with kinds, bands and basebands, which
 are science and which carry Tsys; scans with fields and intents; fields with
 calibrator roles and coordinates; antennas; whether Tsys and WVR
-calibration can run; and the Tsys -> science spw map.
+calibration can run; the Tsys -> science spw map; and the preflight
+classification 'scriptgen generate' acts on: what kind of EB (or MS) it is
+(standard, band-to-band, bandwidth switching, full polarisation, total
+power, mixed arrays, a split or calibrated MS), the mode for it or why it
+is refused, and the risks to check. --json writes the classification
+beside the snapshot (key "preflight").
 
 examples:
   scriptgen inspect uid___A002_X1_X2.ms
@@ -85,20 +90,39 @@ def _load(path: str, lenient: bool):
     return inspect_with_notes(path, strict=not lenient)
 
 
-def run(args) -> int:
+def snapshot_text(eb, check) -> str:
+    """The snapshot with the preflight classification beside it.
+
+    The classification sits next to the ``execblock`` key, which is all a
+    snapshot reader loads, so the file stays a valid snapshot; it is there
+    for people and tools reading the JSON.
+    """
+    import json
+
     from .. import snapshot
+
+    data = snapshot.to_dict(eb)
+    data["preflight"] = check.to_json()
+    return json.dumps(data, indent=1, sort_keys=True, allow_nan=False) + "\n"
+
+
+def run(args) -> int:
     from ..inspect.summary import summarise
+    from ..modes import preflight
 
     inspections = [_load(path, args.lenient) for path in args.inputs]
     targets = snapshot_targets(args.inputs, args.json_path, [i.eb.uid for i in inspections])
     for n, (inspection, target) in enumerate(zip(inspections, targets)):
+        check = preflight(inspection.eb)
         if not args.quiet:
             if n:
                 print("\n" + "=" * 78 + "\n")
             print(summarise(inspection.eb, inspection.notes), end="")
+            print("\nPreflight (what 'scriptgen generate' does with this EB)")
+            print("\n".join("  " + line for line in check.lines()))
         if target is not None:
             target.parent.mkdir(parents=True, exist_ok=True)
-            snapshot.save(inspection.eb, target)
+            target.write_text(snapshot_text(inspection.eb, check))
             if not args.quiet:
                 print(f"\nsnapshot written to {target}")
     return 0

@@ -37,6 +37,11 @@ examples:
   scriptgen simulate line.ms --no-corrupt --line 102.8,60,0.5
   scriptgen simulate eb.ms --force                         replace an existing eb.ms
 
+Other kinds of EB (for the preflight classification):
+  scriptgen simulate c0.ms --flux-intent AMPLI --start 2012-06-01T03:00:00   Cycle 0
+  scriptgen simulate pol.ms --full-pol --no-corrupt        full polarisation (refused by generate)
+  scriptgen simulate tp.ms --total-power                   total power (refused by generate)
+
 A default EB (10 antennas, 4 x 64 channels, ~6 minutes) takes 10-30 s and
 ~45 MB. CASA's own log lines go to a log file (its path is printed), not
 the terminal.
@@ -96,6 +101,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--line", metavar="FREQ_GHZ,FWHM_MHZ,PEAK_JY",
         help="inject a Gaussian line into the target (LSRK centre inside a science window)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--flux-intent", default="FLUX", choices=("FLUX", "AMPLI"),
+        help="intent of the flux calibrator: CALIBRATE_FLUX (default) or CALIBRATE_AMPLI as in Cycle 0-2",
+    )  # fmt: skip
+    parser.add_argument(
+        "--full-pol", action="store_true",
+        help="four correlations (XX,XY,YX,YY) and CALIBRATE_POLARIZATION on the bandpass calibrator "
+        "(needs --no-corrupt)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--total-power", action="store_true",
+        help="a total-power EB: PM antennas, autocorrelations only",
     )  # fmt: skip
     parser.add_argument(
         "--no-corrupt",
@@ -168,7 +186,8 @@ def config_from_args(args: argparse.Namespace):
         nchan=args.nchan, tdm_tsys=args.tdm_tsys, mosaic_pointings=args.mosaic,
         flux_calibrator=args.flux_calibrator, flux_cal_scale_error=args.flux_scale_error,
         line=parse_line(args.line) if args.line else None, corrupt=not args.no_corrupt,
-        seed=args.seed, uid=uid, **extra,
+        seed=args.seed, uid=uid, flux_intent=args.flux_intent, full_polarisation=args.full_pol,
+        total_power=args.total_power, **extra,
     )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from .. import derive
 from ..model import ExecBlock, Intent, Role, Scan, SpwKind
 from .calibrator_fluxes import CatalogueFlux, lookup
+from .ebkind import before_wvr_toffset_epoch
 
 # --------------------------------------------------------------------------
 # Constants, each with its reason.
@@ -333,6 +334,9 @@ def flux_fields(eb: ExecBlock) -> tuple[tuple[int, ...], str]:
     """
     fields = derive.fields_with_role(eb, Role.FLUX)
     if fields:
+        ampli = [f for f in fields if Intent.FLUX.value not in eb.field(f).intents]
+        if ampli:
+            return fields, "observed with CALIBRATE_AMPLI, the Cycle 0-2 name of the flux calibrator intent"
         return fields, "observed with CALIBRATE_FLUX"
     bp = derive.fields_with_role(eb, Role.BANDPASS)
     if bp:
@@ -645,6 +649,8 @@ class WvrChoice:
     tie: tuple[str, ...] = ()
     statsource: str = ""
     smooth: str = ""
+    #: wvrgcal's ``toffset``: -1 for EBs observed before 2013-01-21.
+    toffset: int = 0
 
 
 def wvr_choice(eb: ExecBlock) -> WvrChoice:
@@ -687,4 +693,13 @@ def wvr_choice(eb: ExecBlock) -> WvrChoice:
         reason += f"; smoothed to the {smooth} integration (WVR cycle {WVR_CYCLE_S} s)"
     if untied:
         reason += f"; not tied (a name contains a comma, which wvrgcal would split): {'; '.join(untied)}"
-    return WvrChoice(apply=True, reason=reason, tie=tuple(tie), statsource=statsource, smooth=smooth)
+    toffset = 0
+    if before_wvr_toffset_epoch(eb):
+        toffset = -1
+        reason += (
+            "; observed before 2013-01-21: toffset=-1, the -1 s time offset between WVR and "
+            "interferometric data of that era (ALMA pipeline hifa_wvrgcal)"
+        )
+    return WvrChoice(
+        apply=True, reason=reason, tie=tuple(tie), statsource=statsource, smooth=smooth, toffset=toffset
+    )

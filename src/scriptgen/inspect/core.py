@@ -28,6 +28,7 @@ from pathlib import Path
 from .. import casa_env, derive
 from ..model import ExecBlock, Field, Scan, SpectralWindow, SpwKind
 from .antennas import read_antennas
+from .correlations import read_has_cross_correlations
 from .errors import NoIntents, NoScienceWindows
 from .fields import FieldInfo, read_fields
 from .mainindex import Combination, MainIndex, read_main_index
@@ -227,6 +228,7 @@ def inspect_with_notes(path: str | os.PathLike, *, strict: bool = True) -> Inspe
         start_mjd_s=min(c.start_mjd_s for c in combos) if combos else None,
         end_mjd_s=max(c.end_mjd_s for c in combos) if combos else None,
         flag_cmd_rows=count_flag_commands(ms),
+        has_cross_correlations=read_has_cross_correlations(ms),
     )
     if strict:
         check_usable(eb)

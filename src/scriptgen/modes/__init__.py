@@ -20,7 +20,7 @@ specialised mode takes over for the EBs it recognises).
 from __future__ import annotations
 
 from .plan import CalibrationPlan, Decision, PlanOptions, Step
-from .registry import ObservingMode, available, get, register, select
+from .registry import ObservingMode, Preflight, RefusedKind, available, get, preflight, register, select
 
 # Built-in modes register on import.
 from . import standard  # noqa: E402,F401
@@ -31,9 +31,12 @@ __all__ = [
     "Decision",
     "ObservingMode",
     "PlanOptions",
+    "Preflight",
+    "RefusedKind",
     "Step",
     "available",
     "get",
+    "preflight",
     "register",
     "select",
 ]

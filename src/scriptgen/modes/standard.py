@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from .. import derive
 from ..heuristics import calibration as cal
+from ..heuristics import solar_system as solar
 from ..model import ExecBlock, Intent
 from ..naming import CalTables, ms_name
 from .plan import CalibrationPlan, Decision, PlanOptions, Step, frozen_mapping
@@ -184,15 +185,18 @@ class StandardMode:
         )
 
         model_column = any(m.needs_model_column for m in models)
+        lines = solar.flux_calibrator_line_flags(eb, [m.field_id for m in models], split_ids)
         steps.append(
             _step(
                 "flux_model",
                 "Putting a model for the flux calibrator(s)",
-                context={"models": models, "model_column": model_column},
+                context={"models": models, "model_column": model_column, "line_flags": lines},
             )
         )
         for model in models:
             decisions.append(Decision("flux model", model.reason))
+        for flags in lines:
+            decisions.append(Decision("flux calibrator lines", flags.reason))
 
         steps.append(
             _step(
@@ -205,6 +209,9 @@ class StandardMode:
         decisions.append(Decision("bandpass", f"solint {bandpass.solint!r}; {bandpass.reason}"))
 
         do_fluxscale = bool(fluxscale.transfer)
+        short_baselines = solar.resolved_flux_calibrator_antennas(eb, fluxscale.reference)
+        if short_baselines.resolved:
+            decisions.append(Decision("fluxscale antennas", short_baselines.reason))
         steps.append(
             _step(
                 "gains",
@@ -224,8 +231,9 @@ class StandardMode:
                 context={
                     "reference": cal.ids(fluxscale.reference),
                     "transfer": cal.ids(fluxscale.transfer),
+                    "antenna": short_baselines.antenna,
                 },
-                notes=(fluxscale.reason,),
+                notes=(fluxscale.reason,) + ((short_baselines.reason,) if short_baselines.resolved else ()),
                 skipped=None if do_fluxscale else fluxscale.reason,
             )
         )

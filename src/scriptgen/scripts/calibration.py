@@ -17,7 +17,8 @@ import jinja2
 
 from .. import __version__, naming
 from ..model import ExecBlock
-from ..modes import CalibrationPlan, PlanOptions, select
+from ..modes import CalibrationPlan, PlanOptions
+from ..modes import registry
 from ..render import PySource, render_python
 from . import calibration_runtime
 
@@ -70,7 +71,7 @@ def casa_version() -> str | None:
 def plan(eb: ExecBlock, options: PlanOptions | None = None, *, mode: str | None = None) -> CalibrationPlan:
     """The decisions for ``eb``, from the mode that handles it."""
     options = options or PlanOptions(casa_version=casa_version())
-    return select(eb, mode).plan(eb, options)
+    return registry.plan(eb, options, mode)
 
 
 def _wrap(text: str, width: int) -> list[str]:

@@ -145,7 +145,9 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
         tables.drop_scratch_columns(work)
         if ms.exists():
             shutil.rmtree(ms)
-        tables.copy_without_wvr_cross(work, ms, dd[layout.wvr.spw_id])
+        tables.copy_without_wvr_cross(
+            work, ms, dd[layout.wvr.spw_id], autocorrelations_only=cfg.total_power
+        )
         tables.write_syscal(ms, layout, tsys, where.start_mjd_s, n_ant)
     truth = _truth(
         ms, cfg, layout, ants, where, directions, tsys, body_fluxes, line_topo_hz, injected

@@ -22,6 +22,9 @@ DIFFGAIN_MODES = ("", "b2b", "bwsw")
 #: Band-to-band: the reference windows are in band 3 (the builder's lowest
 #: band), so the science band must be above it.
 B2B_SCIENCE_BANDS = (6, 7)
+#: Intents the flux calibrator can carry: CALIBRATE_FLUX (Cycle 3 on) or
+#: CALIBRATE_AMPLI (Cycles 0-2).
+FLUX_INTENTS = ("FLUX", "AMPLI")
 
 #: Dish diameter of each array; 12 m antennas carry WVR radiometers, 7 m do not.
 ARRAY_DISH_M = {"12m": 12.0, "7m": 7.0}
@@ -110,6 +113,15 @@ class SyntheticConfig:
     diffgain: str = ""
     diffgain_offset_deg: float = 60.0
     diffgain_scan_s: float = 20.0
+    #: ``"AMPLI"`` marks the flux calibrator CALIBRATE_AMPLI, as Cycle 0-2
+    #: EBs do (pair it with a ``start`` before 2015-10 for a realistic EB).
+    flux_intent: str = "FLUX"
+    #: Four correlation products (XX,XY,YX,YY) in the science windows and a
+    #: CALIBRATE_POLARIZATION intent on the bandpass calibrator. The sky is
+    #: unpolarised (XY = YX = 0); only uncorrupted builds are supported.
+    full_polarisation: bool = False
+    #: A total-power EB: PM antennas and only autocorrelation rows.
+    total_power: bool = False
 
     def __post_init__(self) -> None:
         _check(
@@ -160,6 +172,14 @@ class SyntheticConfig:
             self._check_duration("diffgain_scan_s", 1)
         for name in ("atm_scan_s", "bandpass_scan_s", "flux_scan_s", "phase_scan_s"):
             self._check_duration(name, 1)
+        _check(
+            self.flux_intent in FLUX_INTENTS,
+            f"flux_intent must be one of {FLUX_INTENTS}, got {self.flux_intent!r}",
+        )
+        _check(
+            not (self.full_polarisation and self.corrupt),
+            "full_polarisation needs corrupt=False (the corruptions model dual-polarisation data only)",
+        )
         # A mosaic scan visits every pointing for the same dwell time.
         self._check_duration("target_scan_s", self.mosaic_pointings)
 

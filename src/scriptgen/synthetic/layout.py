@@ -46,6 +46,7 @@ WVR_NCHAN = 4
 INTENT_ATM = "CALIBRATE_ATMOSPHERE#ON_SOURCE"
 INTENT_BANDPASS = "CALIBRATE_BANDPASS#ON_SOURCE,CALIBRATE_WVR#ON_SOURCE"
 INTENT_FLUX = "CALIBRATE_FLUX#ON_SOURCE,CALIBRATE_WVR#ON_SOURCE"
+INTENT_BANDPASS_POL = "CALIBRATE_BANDPASS#ON_SOURCE,CALIBRATE_POLARIZATION#ON_SOURCE,CALIBRATE_WVR#ON_SOURCE"
 INTENT_PHASE = "CALIBRATE_PHASE#ON_SOURCE,CALIBRATE_WVR#ON_SOURCE"
 INTENT_TARGET = "OBSERVE_TARGET#ON_SOURCE"
 #: The differential-gain calibrator in the reference windows (the
@@ -242,11 +243,13 @@ def spectral_windows(cfg: SyntheticConfig) -> tuple[SpwPlan, ...]:
             sign = -1.0 if centre_ghz < lo else 1.0
             base = f"ALMA_RB_{cfg.band:02d}#BB_{bb}#SW-{sw:02d}"
             full_id = len(plans)
+            ncorr = 4 if cfg.full_polarisation and role == "science" else 2
             plans.append(SpwPlan(full_id, base + "#FULL_RES", kind, role, nchan,
-                                 centre_ghz * 1e9 + offset, sign * bandwidth / nchan, bb))  # fmt: skip
+                                 centre_ghz * 1e9 + offset, sign * bandwidth / nchan, bb,
+                                 ncorr=ncorr))  # fmt: skip
             plans.append(SpwPlan(full_id + 1, base + "#CH_AVG", "CH_AVG", "ch_avg", 1,
                                  centre_ghz * 1e9 + offset, sign * bandwidth, bb,
-                                 partner=full_id))  # fmt: skip
+                                 partner=full_id, ncorr=ncorr))  # fmt: skip
     return tuple(plans)
 
 
@@ -394,10 +397,12 @@ def schedule(
             clock += dwell
         scans.append(ScanPlan(len(scans) + 1, intents, tuple(visits), spw_ids))
 
+    bandpass_intent = INTENT_BANDPASS_POL if cfg.full_polarisation else INTENT_BANDPASS
+    flux_intent = INTENT_FLUX.replace("CALIBRATE_FLUX", f"CALIBRATE_{cfg.flux_intent}")
     add(INTENT_ATM, [bandpass], cfg.atm_scan_s, atm_spws)
-    add(INTENT_BANDPASS, [bandpass], cfg.bandpass_scan_s, sci_spws)
+    add(bandpass_intent, [bandpass], cfg.bandpass_scan_s, sci_spws)
     add(INTENT_ATM, [flux], cfg.atm_scan_s, atm_spws)
-    add(INTENT_FLUX, [flux], cfg.flux_scan_s, sci_spws)
+    add(flux_intent, [flux], cfg.flux_scan_s, sci_spws)
     add(INTENT_ATM, [phase], cfg.atm_scan_s, atm_spws)
     add(INTENT_PHASE, [phase], cfg.phase_scan_s, sci_spws)
     add(INTENT_ATM, [targets[len(targets) // 2]], cfg.atm_scan_s, atm_spws)

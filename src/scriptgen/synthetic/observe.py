@@ -24,6 +24,10 @@ CONFIG_FILES = {"12m": "alma.cycle10.1.cfg", "7m": "aca.cycle10.cfg"}
 
 #: Antenna name prefixes as ALMA uses them (DA/DV 12 m, CM 7 m).
 NAME_PREFIX = {"12m": ("DA", 41), "7m": ("CM", 1)}
+#: Total-power antennas are PM01-PM04 at ALMA.
+TOTAL_POWER_PREFIX = ("PM", 1)
+#: Correlation products written for each number of correlations.
+STOKES_OF_NCORR = {1: "XX", 2: "XX YY", 4: "XX XY YX YY"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ def antennas(cfg: SyntheticConfig) -> tuple[AntennaSpec, ...]:
         raise ScriptgenError(
             f"the {cfg.array} layout {path.name} has {len(rows)} pads; asked for {cfg.n_antennas} antennas"
         )
-    prefix, first = NAME_PREFIX[cfg.array]
+    prefix, first = TOTAL_POWER_PREFIX if cfg.total_power else NAME_PREFIX[cfg.array]
     return tuple(
         AntennaSpec(
             name=f"{prefix}{first + i:02d}",
@@ -130,7 +134,7 @@ def run_simulator(
                 freqresolution=f"{abs(spw.chan_width_hz)!r}Hz",
                 refcode="TOPO",
                 nchannels=spw.nchan,
-                stokes="XX" if spw.ncorr == 1 else "XX YY",
+                stokes=STOKES_OF_NCORR[spw.ncorr],
             )
         sm.setfeed(mode="perfect X Y", pol=[""])
         for fld in layout.fields:

@@ -137,6 +137,8 @@ def write_models(
                         spectrum = spectrum * np.exp(-4 * math.log(2) * (offset_deg / fwhm) ** 2)
                     vis = point_source_vis(sel.getcol("UVW"), freqs, lmn, spectrum)
                     model = np.repeat(vis[None, :, :], spw.ncorr, axis=0).astype(np.complex64)
+                    if spw.ncorr == 4:
+                        model[1:3] = 0  # unpolarised sky: no cross-hand signal
                     sel.putcol("MODEL_DATA", model)
                 finally:
                     sel.close()

@@ -269,17 +269,19 @@ def drop_scratch_columns(ms: Path) -> None:
         tb.close()
 
 
-def copy_without_wvr_cross(ms: Path, out: Path, wvr_dd: int) -> None:
+def copy_without_wvr_cross(ms: Path, out: Path, wvr_dd: int, *, autocorrelations_only: bool = False) -> None:
     """Copy the MS without the WVR window's cross-correlations.
 
     WVR data are autocorrelations only; the simulator writes every baseline.
     ``tb.removerows`` fails on simulator MSs (measured), so the wanted rows
-    are copied out through a query into a new, plain table.
+    are copied out through a query into a new, plain table. A total-power
+    EB keeps only autocorrelations in every window.
     """
     tb = casa_env.casatools().table()
     tb.open(str(ms))
     try:
-        sel = tb.query(f"NOT (DATA_DESC_ID=={wvr_dd} && ANTENNA1!=ANTENNA2)")
+        query = "ANTENNA1==ANTENNA2" if autocorrelations_only else f"NOT (DATA_DESC_ID=={wvr_dd} && ANTENNA1!=ANTENNA2)"
+        sel = tb.query(query)
         try:
             sel.copy(str(out), deep=True)
         finally:

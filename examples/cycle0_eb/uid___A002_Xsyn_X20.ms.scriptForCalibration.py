@@ -1,0 +1,543 @@
+# uid___A002_Xsyn_X20.ms.scriptForCalibration.py
+#
+# Calibration of one ALMA execution block, written by scriptgen 0.1.0
+# (observing mode 'standard'). A draft to read and edit: every step
+# says what it does and why; the values were chosen from the MS metadata.
+#
+# Execution block: 'uid___A002_Xsyn_X20', project '2024.1.00001.S'
+# CASA used at generation: casatasks 6.7.0.31
+# Band 3, 6 x 12 m, 11 scans
+# Science windows: 1,3; Tsys windows: 1,3
+# Fields and intents:
+#   field 0: 'Jsyn_bandpass': CALIBRATE_ATMOSPHERE, CALIBRATE_BANDPASS,
+#     CALIBRATE_WVR
+#   field 1: 'Jsyn_flux': CALIBRATE_AMPLI, CALIBRATE_ATMOSPHERE, CALIBRATE_WVR
+#   field 2: 'Jsyn_phase': CALIBRATE_ATMOSPHERE, CALIBRATE_PHASE,
+#     CALIBRATE_WVR
+#   field 3: 'SynTarget': CALIBRATE_ATMOSPHERE, OBSERVE_TARGET
+# Reference antennas 'DA44,DA42,DA46,DA41,DA43', best first. 'DA44' (pad
+#   'A004') is the antenna nearest the array centre (6 m from it) of 6; the
+#   next nearest follow as fallbacks where it is flagged
+# Preflight: standard interferometric EB; mode 'standard' chosen for this
+#   kind.
+#   the phase calibrator is observed in the target's windows; 6 x 12m
+#     antennas, cross-correlations, parallel hands only
+#   RISK: Cycle 0-2 flux calibrator: CALIBRATE_AMPLI on 'Jsyn_flux' is taken
+#     as the flux calibrator (setjy model, fluxscale reference), as the
+#     observatory's generator does
+#   RISK: observed before 2013-01-21 (Cycle 0): wvrgcal runs with toffset=-1;
+#     early-era metadata (antenna positions, Tsys) deserve a look
+#
+# Run it in the folder that holds the MS (or the ASDM):
+#   python uid___A002_Xsyn_X20.ms.scriptForCalibration.py
+# or only some steps (numbers in step_title below):
+#   python -c "mysteps = [0, 1, 2]; exec(open('uid___A002_Xsyn_X20.ms.scriptForCalibration.py').read())"
+# In the CASA shell: mysteps = [3, 4]; exec(open('uid___A002_Xsyn_X20.ms.scriptForCalibration.py').read())
+# Each step removes what it recreates, so it can be rerun. With
+# applyonly = True (as scriptForPI sets it) the solving steps use the
+# delivered calibration tables instead of solving again.
+
+import os
+
+from casatasks import (
+    applycal,
+    bandpass,
+    casalog,
+    clearcal,
+    flagcmd,
+    flagdata,
+    flagmanager,
+    fluxscale,
+    gaincal,
+    gencal,
+    importasdm,
+    listobs,
+    setjy,
+    split,
+    wvrgcal,
+)
+
+# ---------------------------------------------------------------------------
+# Helpers (written by scriptgen; they need only the Python standard library
+# and CASA).
+
+
+def announce(step, title):
+    """Say which step starts, on the terminal and in the CASA log."""
+    from casatasks import casalog
+
+    message = "# Step %d: %s" % (step, title)
+    print(message)
+    casalog.post(message)
+
+
+def select_steps(step_title, requested):
+    """The steps to run: ``mysteps`` if the caller set one, else all.
+
+    Unknown step numbers are an error rather than silently nothing.
+    """
+    if not requested:
+        return sorted(step_title)
+    unknown = [s for s in requested if s not in step_title]
+    if unknown:
+        raise ValueError(
+            "unknown step(s) %s; steps are %s" % (unknown, sorted(step_title))
+        )
+    return list(requested)
+
+
+def remove_outputs(*paths):
+    """Delete what a step is about to recreate (tables, MSs, files, flag versions)."""
+    import os
+    import shutil
+
+    for path in paths:
+        for candidate in (path, path + ".flagversions"):
+            if os.path.isdir(candidate) and not os.path.islink(candidate):
+                shutil.rmtree(candidate)
+            elif os.path.lexists(candidate):
+                os.remove(candidate)
+
+
+def solve_now(applyonly, *tables):
+    """Whether a solving step should solve (True) or use delivered tables (False).
+
+    With ``applyonly`` (set by scriptForPI) the delivered tables must be
+    present and are used as they are; otherwise the step's old tables are
+    removed so the step can be rerun.
+    """
+    import os
+
+    if applyonly:
+        missing = [t for t in tables if not os.path.exists(t)]
+        if missing:
+            raise RuntimeError(
+                "applyonly is set but the delivered table(s) %s are missing"
+                % ", ".join(missing)
+            )
+        print("applyonly: using the delivered %s" % ", ".join(tables))
+        return False
+    remove_outputs(*tables)
+    return True
+
+
+def has_flag_version(vis, name):
+    """Whether ``flagmanager`` saved a version ``name`` of ``vis``."""
+    import os
+
+    return os.path.isdir(os.path.join(vis + ".flagversions", "flags." + name))
+
+
+def save_flags(vis, name, comment=""):
+    """Save the flags as version ``name``, replacing an older save of that name."""
+    from casatasks import flagmanager
+
+    if has_flag_version(vis, name):
+        flagmanager(vis=vis, mode="delete", versionname=name)
+    flagmanager(vis=vis, mode="save", versionname=name, comment=comment)
+
+
+def restore_flags(vis, name):
+    """Go back to flag version ``name`` if it exists (a rerun); say whether it did."""
+    from casatasks import flagmanager
+
+    if not has_flag_version(vis, name):
+        return False
+    flagmanager(vis=vis, mode="restore", versionname=name)
+    return True
+
+
+def plain_data(value):
+    """fluxscale's result (numpy arrays, numpy scalars) as JSON-ready data."""
+    if isinstance(value, dict):
+        return {str(key): plain_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_data(item) for item in value]
+    if hasattr(value, "tolist"):
+        return plain_data(value.tolist())
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def save_json(data, path):
+    """Write ``data`` as sorted, indented JSON (stable across reruns)."""
+    import json
+
+    with open(path, "w") as handle:
+        json.dump(plain_data(data), handle, indent=1, sort_keys=True)
+        handle.write("\n")
+
+
+# ---------------------------------------------------------------------------
+# Steps and options.
+
+step_title = {
+    0: "Import of the ASDM",
+    1: "Listobs",
+    2: "A-priori flagging",
+    3: "Generation of the WVR cal table",
+    4: "Generation of the Tsys cal table",
+    5: "Generation of the antenna position cal table",
+    6: "Application of the WVR, Tsys and antpos cal tables",
+    7: "Split out science SPWs",
+    8: "Initial flagging",
+    9: "Putting a model for the flux calibrator(s)",
+    10: "Bandpass calibration",
+    11: "Gain calibration",
+    12: "Flux scale transfer",
+    13: "Application of the bandpass and gain cal tables",
+    14: "Split out corrected column",
+}
+
+applyonly = globals().get("applyonly", False)
+thesteps = select_steps(step_title, globals().get("mysteps") or [])
+
+# ---------------------------------------------------------------------------
+# Everything this script reads and writes.
+
+vis = "uid___A002_Xsyn_X20.ms"
+split_vis = "uid___A002_Xsyn_X20.ms.split"
+split_cal_vis = "uid___A002_Xsyn_X20.ms.split.cal"
+listobs_file = "uid___A002_Xsyn_X20.ms.listobs"
+tsys_table = "uid___A002_Xsyn_X20.ms.tsys"
+wvr_table = "uid___A002_Xsyn_X20.ms.wvr"
+antpos_table = "uid___A002_Xsyn_X20.ms.antpos"
+bandpass_phase_table = "uid___A002_Xsyn_X20.ms.split.ap_pre_bandpass"
+bandpass_table = "uid___A002_Xsyn_X20.ms.split.bandpass"
+phase_int_table = "uid___A002_Xsyn_X20.ms.split.phase_int"
+phase_inf_table = "uid___A002_Xsyn_X20.ms.split.phase_inf"
+ampli_inf_table = "uid___A002_Xsyn_X20.ms.split.ampli_inf"
+flux_inf_table = "uid___A002_Xsyn_X20.ms.split.flux_inf"
+fluxscale_file = "uid___A002_Xsyn_X20.ms.split.fluxscale.json"
+# Reference antennas, best first (CASA moves on where one is flagged).
+refant = "DA44,DA42,DA46,DA41,DA43"
+# Tsys window for each window of the MS (index = spw id): science windows
+# take the Tsys window of their baseband; the others keep their own id.
+tsys_spwmap = [0, 1, 2, 3, 4]
+
+
+mystep = 0
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
+    # The MS is used as it is when present; otherwise the ASDM of the same
+    # name is imported (delete the MS to import again).
+    if os.path.isdir(vis):
+        print("Using the existing " + vis)
+    else:
+        importasdm(
+            asdm="uid___A002_Xsyn_X20",
+            vis=vis,
+            asis="Antenna Station Receiver Source CalAtmosphere CalWVR",
+            bdfflags=True,
+            process_caldevice=False,
+            with_pointing_correction=True,
+        )
+
+
+mystep = 1
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
+    remove_outputs(listobs_file)
+    listobs(vis=vis, listfile=listobs_file)
+
+
+mystep = 2
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
+    # autocorrelations: not used by interferometric calibration
+    # CALIBRATE_ATMOSPHERE scans: not on-sky calibration or science data
+    # Rerunnable: go back to the flags as imported (saved on the first run).
+    if not restore_flags(vis, "Original"):
+        save_flags(vis, "Original", "flags as imported")
+    flagdata(vis=vis, mode="manual", autocorr=True, flagbackup=False)
+    flagdata(vis=vis, mode="manual", intent="*CALIBRATE_ATMOSPHERE*", flagbackup=False)
+    save_flags(vis, "Apriori", "after the a-priori flagging")
+
+
+mystep = 3
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
+    # 12 m antennas with radiometers: WVR phase correction; smoothed to the
+    # 2.000s integration (WVR cycle 1.152 s); observed before 2013-01-21:
+    # toffset=-1, the -1 s time offset between WVR and interferometric data of
+    # that era (ALMA pipeline hifa_wvrgcal)
+    if solve_now(applyonly, wvr_table):
+        # wvrgcal keeps the unsmoothed solutions beside the table.
+        remove_outputs(wvr_table + "_unsmoothed")
+        wvrgcal(
+            vis=vis,
+            caltable=wvr_table,
+            tie=["Jsyn_phase,SynTarget"],
+            statsource="SynTarget",
+            smooth="2.000s",
+            # Data taken before 2013-01-21: WVR and interferometric data are
+            # offset by -1 s (ALMA pipeline hifa_wvrgcal).
+            toffset=-1,
+        )
+
+
+mystep = 4
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
+    # Tsys falls off at the window edges (baseband filter): about 1/32 per side
+    # (1 of 32 channels per side)
+    if solve_now(applyonly, tsys_table):
+        gencal(vis=vis, caltable=tsys_table, caltype="tsys")
+        # Edge channels of the Tsys windows.
+        flagdata(
+            vis=tsys_table,
+            mode="manual",
+            spw="1:0~0;31~31,3:0~0;31~31",
+            flagbackup=False,
+        )
+
+
+mystep = 5
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
+    # Fill in antenna position corrections when the observatory published
+    # them for this EB (names, and x, y, z offsets in metres per antenna):
+    #   antpos_antennas = "DA41,DV05"
+    #   antpos_offsets = [0.0001, -0.0002, 0.0, 0.0, 0.0003, 0.0001]
+    antpos_antennas = ""
+    antpos_offsets = []
+    if applyonly:
+        if os.path.exists(antpos_table):
+            print("applyonly: using the delivered " + antpos_table)
+    else:
+        remove_outputs(antpos_table)
+        if antpos_antennas:
+            gencal(
+                vis=vis,
+                caltable=antpos_table,
+                caltype="antpos",
+                antenna=antpos_antennas,
+                parameter=antpos_offsets,
+            )
+        else:
+            print("No antenna position corrections given: no table made")
+
+
+mystep = 6
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
+    # Rerunnable: back to the flags after the a-priori flagging (steps
+    # between do not flag the MS), so flags from an earlier applycal go.
+    restore_flags(vis, "Apriori")
+    # The tables made above, applied to every field (antenna positions only
+    # when the previous step made a table). Tsys is mapped onto the science
+    # windows with tsys_spwmap and taken from the field named in gainfield.
+    apriori_tables = []
+    apriori_interp = []
+    apriori_spwmap = []
+    apriori_tables.append(tsys_table)
+    apriori_interp.append("linear,linear")
+    apriori_spwmap.append(tsys_spwmap)
+    apriori_tables.append(wvr_table)
+    apriori_interp.append("nearest")
+    apriori_spwmap.append([])
+    if os.path.exists(antpos_table):
+        apriori_tables.append(antpos_table)
+        apriori_interp.append("")
+        apriori_spwmap.append([])
+    # (fields, the field whose Tsys they take):
+    tsys_field_groups = [("0", "0"), ("1", "1"), ("2", "2"), ("3", "3")]
+    for fields, tsys_field in tsys_field_groups:
+        applycal(
+            vis=vis,
+            field=fields,
+            spw="1,3",
+            gaintable=apriori_tables,
+            gainfield=[tsys_field] + [""] * (len(apriori_tables) - 1),
+            interp=apriori_interp,
+            spwmap=apriori_spwmap,
+            calwt=True,
+            flagbackup=False,
+        )
+
+
+mystep = 7
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
+    # Only the science windows go on (renumbered 1->0, 3->1).
+    remove_outputs(split_vis, split_vis + ".listobs")
+    split(
+        vis=vis,
+        outputvis=split_vis,
+        spw="1,3",
+        datacolumn="corrected",
+        keepflags=True,
+    )
+    listobs(vis=split_vis, listfile=split_vis + ".listobs")
+    save_flags(split_vis, "Original", "after the a-priori calibration and split")
+
+
+mystep = 8
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
+    # shadowed antennas: one dish blocks another at low elevation
+    # TDM windows lose sensitivity at their edges: about 1/16 per side (2 of 32
+    # channels per side)
+    # Rerunnable: start again from the flags as split.
+    restore_flags(split_vis, "Original")
+    flagdata(vis=split_vis, mode="shadow", flagbackup=False)
+    flagdata(
+        vis=split_vis, mode="manual", spw="0:0~1;30~31,1:0~1;30~31", flagbackup=False
+    )
+    save_flags(split_vis, "InitialFlagging", "after shadow and edge flagging")
+
+
+mystep = 9
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
+    # field 1 ('Jsyn_flux') is a quasar: catalogue flux 1.2 Jy at 97.5 GHz,
+    # spectral index -0.7 from the calibrator-flux file (dated 2012-06-01,
+    # synthetic truth (the builder's model))
+    setjy(
+        vis=split_vis,
+        field="1",
+        standard="manual",
+        fluxdensity=[1.2, 0.0, 0.0, 0.0],
+        spix=[-0.7],
+        reffreq="97.5GHz",
+        usescratch=False,
+    )
+
+
+mystep = 10
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
+    # field 0 ('Jsyn_bandpass') is the bandpass calibrator; no FDM window has
+    # more than 256 channels: solved per channel
+    save_flags(split_vis, "BeforeBandpassCalibration", "before bandpass calibration")
+    if solve_now(applyonly, bandpass_table):
+        remove_outputs(bandpass_phase_table)
+        # Phase per integration on the central channels, so that the bandpass
+        # averages coherently over time.
+        gaincal(
+            vis=split_vis,
+            caltable=bandpass_phase_table,
+            field="0",
+            spw="0:14~17,1:14~17",
+            solint="int",
+            refant=refant,
+            calmode="p",
+        )
+        bandpass(
+            vis=split_vis,
+            caltable=bandpass_table,
+            field="0",
+            solint="inf",
+            combine="scan",
+            refant=refant,
+            solnorm=True,
+            bandtype="B",
+            gaintable=[bandpass_phase_table],
+        )
+
+
+mystep = 11
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
+    # Phase per integration (applied to the calibrators themselves), phase
+    # per scan (transferred to the targets) and amplitude per scan, on the
+    # calibrators '0,1,2'.
+    save_flags(split_vis, "BeforeGainCalibration", "before gain calibration")
+    if solve_now(applyonly, phase_int_table, phase_inf_table):
+        remove_outputs(ampli_inf_table)
+        gaincal(
+            vis=split_vis,
+            caltable=phase_int_table,
+            field="0,1,2",
+            solint="int",
+            refant=refant,
+            calmode="p",
+            gaintable=[bandpass_table],
+        )
+        gaincal(
+            vis=split_vis,
+            caltable=phase_inf_table,
+            field="0,1,2",
+            solint="inf",
+            refant=refant,
+            calmode="p",
+            gaintable=[bandpass_table],
+        )
+        gaincal(
+            vis=split_vis,
+            caltable=ampli_inf_table,
+            field="0,1,2",
+            solint="inf",
+            refant=refant,
+            calmode="ap",
+            gaintable=[bandpass_table, phase_int_table],
+        )
+    # The flags applycal (step 13) starts from; a rerun of applycal goes back to them.
+    save_flags(split_vis, "BeforeApplycal", "before applycal")
+
+
+mystep = 12
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
+    # flux scale from field 1 ('Jsyn_flux') (observed with CALIBRATE_AMPLI, the
+    # Cycle 0-2 name of the flux calibrator intent) transferred to field 0
+    # ('Jsyn_bandpass'), field 2 ('Jsyn_phase')
+    # The results (flux per window of each transfer field) are kept as JSON
+    # for the flux equalisation across EBs.
+    if solve_now(applyonly, flux_inf_table, fluxscale_file):
+        fluxscale_results = fluxscale(
+            vis=split_vis,
+            caltable=ampli_inf_table,
+            fluxtable=flux_inf_table,
+            reference="1",
+            transfer="0,2",
+        )
+        save_json(fluxscale_results, fluxscale_file)
+
+
+mystep = 13
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
+    # Rerunnable: back to the flags before any applycal (saved by the gain
+    # calibration), so flags from an earlier run's solutions do not stay.
+    if not restore_flags(split_vis, "BeforeApplycal"):
+        save_flags(split_vis, "BeforeApplycal", "before applycal")
+    # Calibrators: their own solutions.
+    for calibrator in ["0", "1", "2"]:
+        applycal(
+            vis=split_vis,
+            field=calibrator,
+            gaintable=[bandpass_table, phase_int_table, flux_inf_table],
+            gainfield=["", calibrator, calibrator],
+            interp=["linear,linear", "linear", "linear"],
+            calwt=True,
+            flagbackup=False,
+        )
+    # Targets (fields '3'):
+    # field 2 ('Jsyn_phase') is the only phase calibrator
+    applycal(
+        vis=split_vis,
+        field="3",
+        gaintable=[bandpass_table, phase_inf_table, flux_inf_table],
+        gainfield=["", "2", "2"],
+        interp=["linear,linear", "linear", "linear"],
+        calwt=True,
+        flagbackup=False,
+    )
+    save_flags(split_vis, "AfterApplycal", "after applycal")
+
+
+mystep = 14
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
+    # The calibrated calibrators and targets (pointing, Tsys and other
+    # non-science scans are left out).
+    remove_outputs(split_cal_vis)
+    split(
+        vis=split_vis,
+        outputvis=split_cal_vis,
+        intent="*OBSERVE_TARGET*,*CALIBRATE_BANDPASS*,*CALIBRATE_PHASE*,*CALIBRATE_AMPLI*",
+        datacolumn="corrected",
+        keepflags=True,
+    )
