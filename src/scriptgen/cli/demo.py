@@ -69,6 +69,18 @@ def _simulate(workdir: Path):
 
 
 def run(args: argparse.Namespace) -> int:
+    """The demo; with ``-q`` its narration is dropped and only errors show."""
+    import contextlib
+    import os
+
+    if not args.quiet:
+        return _run(args)
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..errors import ScriptgenError
     from ..generate import GenerateOptions, generate
     from ..inspect import inspect_ms
     from ..inspect.summary import summarise
@@ -77,7 +89,10 @@ def run(args: argparse.Namespace) -> int:
     from ..runner import run_or_fail
 
     workdir = Path(args.out).absolute() / "calibration"
-    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScriptgenError(f"cannot use {workdir} as the demo's folder: {exc.strerror or exc}") from None
 
     ms, truth = _simulate(workdir)
 

@@ -76,6 +76,12 @@ def run(args: argparse.Namespace) -> int:
         force=args.force,
     )
     result = generate(ebs, options)
+    if getattr(args, "quiet", False):
+        # -q: only what was written (and what could not be).
+        lines = result.report.lines() if result.report else []
+        lines += [f"not written {name}: {why}" for name, why in result.missing]
+        print("\n".join(lines))
+        return 0
     print("\n".join(result.summary_lines()))
     print()
     print("\n".join(result.run_instructions()))

@@ -69,7 +69,6 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument("--no-calibrators", action="store_true", help="do not image the calibrators")
     parser.add_argument("--force", action="store_true", help="replace edited files (saving them as .orig)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only what was written")
 
 
 def run(args) -> int:

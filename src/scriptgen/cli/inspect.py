@@ -45,10 +45,6 @@ def add_arguments(parser) -> None:
         "--lenient", action="store_true",
         help="summarise MSs with no intents or no science windows instead of failing",
     )
-    parser.add_argument(
-        "-q", "--quiet", action="store_true",
-        help="print nothing but errors (useful with --json)",
-    )
 
 
 def snapshot_targets(inputs: list[str], json_path: str | None, uids: list[str]) -> list[Path | None]:
@@ -78,11 +74,24 @@ def _load(path: str, lenient: bool):
     from ..inspect import Inspection, check_usable, inspect_with_notes
 
     if snapshot.is_snapshot_path(path):
-        eb = snapshot.load(path)
+        eb = snapshot.load(path, content=False)
         if not lenient:
             check_usable(eb)
         return Inspection(eb)
     return inspect_with_notes(path, strict=not lenient)
+
+
+def _save(eb, target: Path) -> None:
+    from .. import snapshot
+    from ..errors import ScriptgenError
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        snapshot.save(eb, target)
+    except IsADirectoryError:
+        raise ScriptgenError(f"cannot write snapshot {target}: it is a folder") from None
+    except OSError as exc:
+        raise ScriptgenError(f"cannot write snapshot {target}: {exc.strerror or exc}") from None
 
 
 def run(args) -> int:
@@ -97,8 +106,7 @@ def run(args) -> int:
                 print("\n" + "=" * 78 + "\n")
             print(summarise(inspection.eb, inspection.notes), end="")
         if target is not None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            snapshot.save(inspection.eb, target)
+            _save(inspection.eb, target)
             if not args.quiet:
                 print(f"\nsnapshot written to {target}")
     return 0

@@ -118,7 +118,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force", action="store_true", help="replace OUT.ms (and its truth file) if it exists"
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
 
 def parse_line(text: str):

@@ -14,11 +14,13 @@ CASA renumbers 0..n-1 in the order of the selected windows
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .. import derive
+from ..errors import NotCalibratable
 from ..model import ExecBlock, Intent, Role, Scan, SpwKind
 from .calibrator_fluxes import CatalogueFlux, lookup
 
@@ -110,10 +112,20 @@ def _scans_of(scans: Iterable[Scan], field_id: int) -> list[Scan]:
 
 
 def _mean_time_gap_s(scans: list[Scan], others: list[Scan]) -> float:
-    """Mean over ``scans`` of the time to the nearest of ``others`` (mid to mid)."""
+    """Mean over ``scans`` of the time to the nearest of ``others`` (mid to mid).
+
+    The nearest is found by bisection in the sorted mid-times, so an EB of
+    many thousands of scans costs n log n rather than n squared.
+    """
     if not scans or not others:
         return math.inf
-    return sum(min(abs(_mid(s) - _mid(o)) for o in others) for s in scans) / len(scans)
+    mids = sorted(_mid(o) for o in others)
+
+    def nearest_gap(t: float) -> float:
+        i = bisect.bisect_left(mids, t)
+        return min(abs(t - mids[j]) for j in (i - 1, i) if 0 <= j < len(mids))
+
+    return sum(nearest_gap(_mid(s)) for s in scans) / len(scans)
 
 
 def _angle_rad(eb: ExecBlock, a: int, b: int) -> float:
@@ -167,7 +179,7 @@ def reference_antenna(eb: ExecBlock, n: int = REFANT_CANDIDATES) -> RefantChoice
     where the first is flagged.
     """
     if not eb.antennas:
-        raise ValueError(f"{eb.uid} has no antennas")
+        raise NotCalibratable(f"{eb.uid} has no antennas")
     n_ant = len(eb.antennas)
     centre = tuple(sum(a.position_m[k] for a in eb.antennas) / n_ant for k in range(3))
 
@@ -256,7 +268,9 @@ def bandpass_field(eb: ExecBlock) -> int:
     """The bandpass calibrator: the CALIBRATE_BANDPASS field observed longest."""
     fields = derive.fields_with_role(eb, Role.BANDPASS)
     if not fields:
-        raise ValueError(f"{eb.uid} has no CALIBRATE_BANDPASS field")
+        raise NotCalibratable(
+            f"{eb.uid} has no CALIBRATE_BANDPASS field; a calibration script needs a bandpass calibrator"
+        )
     return max(fields, key=lambda f: (derive.time_on_field_s(eb, f, Intent.BANDPASS), -f))
 
 
@@ -337,7 +351,7 @@ def flux_fields(eb: ExecBlock) -> tuple[tuple[int, ...], str]:
     bp = derive.fields_with_role(eb, Role.BANDPASS)
     if bp:
         return (bandpass_field(eb),), "no CALIBRATE_FLUX field: the bandpass calibrator sets the flux scale"
-    raise ValueError(f"{eb.uid} has neither a flux nor a bandpass calibrator")
+    raise NotCalibratable(f"{eb.uid} has neither a flux nor a bandpass calibrator")
 
 
 def is_solar_system(eb: ExecBlock, field_id: int) -> bool:
