@@ -67,14 +67,19 @@ def load_qa2_report(path: str | Path) -> dict[str, Any]:
     """Read a ``scriptgen qa2 --json`` report, checking that it is one."""
     from ..qa2.report import REPORT_FORMAT
 
+    from ..textfiles import read_text
+    from .qa2check import report_problem
+
+    text = read_text(path, "QA2 report")
     try:
-        data = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise ScriptgenError(f"cannot read QA2 report {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise ScriptgenError(f"QA2 report {path} is not JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != REPORT_FORMAT:
         raise ScriptgenError(f"{path} is not a 'scriptgen qa2 --json' report")
+    problem = report_problem(data)
+    if problem:
+        raise ScriptgenError(f"QA2 report {path} cannot go into a README: {problem}")
     return data
 
 
