@@ -35,6 +35,8 @@ from .safenames import stem_problem, text_problem
 MAX_INT = 2**53
 #: Longest free text accepted (names, intents, project codes).
 MAX_TEXT = 1000
+#: Above every radio receiver (ALMA band 10 ends near 950 GHz).
+MAX_FREQ_HZ = 1e13
 #: More channels than any ALMA correlator mode gives (7680 FDM channels).
 MAX_NCHAN = 1 << 20
 
@@ -154,10 +156,10 @@ def problems(eb: ExecBlock) -> list[str]:
             found.append(f"{label} has {spw.nchan} channels")
         if spw.bandwidth_hz < 0:
             found.append(f"{label} has a negative bandwidth")
-        if spw.ref_freq_hz <= 0 or spw.centre_freq_hz <= 0:
-            found.append(f"{label} has a frequency that is not positive")
-        if spw.chan_width_hz == 0:
-            found.append(f"{label} has a zero channel width")
+        if not (0 < spw.ref_freq_hz <= MAX_FREQ_HZ and 0 < spw.centre_freq_hz <= MAX_FREQ_HZ):
+            found.append(f"{label} has a frequency outside 0-{MAX_FREQ_HZ:g} Hz")
+        if spw.chan_width_hz == 0 or abs(spw.chan_width_hz) > MAX_FREQ_HZ or spw.bandwidth_hz > MAX_FREQ_HZ:
+            found.append(f"{label} has a channel width or bandwidth that is zero or beyond any receiver")
         if spw.band is not None and not 1 <= spw.band <= 10:
             found.append(f"{label} is in band {spw.band} (ALMA bands are 1-10)")
     for fld in eb.fields:

@@ -72,7 +72,13 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    import math
+
+    from ..errors import ScriptgenError
     from ..imaging_generate import generate_imaging
+
+    if args.tsys is not None and not (math.isfinite(args.tsys) and 0 < args.tsys < 1e5):
+        raise ScriptgenError(f"--tsys must be a system temperature in K (0-100000), got {args.tsys}")
 
     result = generate_imaging(
         args.ms,

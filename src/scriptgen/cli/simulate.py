@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import shutil
 import sys
 from pathlib import Path
@@ -130,6 +131,8 @@ def parse_line(text: str):
         if len(parts) != 3:
             raise ValueError
         freq, fwhm, peak = (float(p) for p in parts)
+        if not all(math.isfinite(v) for v in (freq, fwhm, peak)):
+            raise ValueError
     except ValueError:
         raise ScriptgenError(
             f"--line wants FREQ_GHZ,FWHM_MHZ,PEAK_JY (e.g. 102.8,60,0.5), got {text!r}"
@@ -146,6 +149,12 @@ def config_from_args(args: argparse.Namespace):
     if uid is None:
         stem = out.name[: -len(".ms")] if out.name.endswith(".ms") else out.name
         uid = stem if stem.startswith("uid___") else SyntheticConfig.uid
+    from ..errors import ScriptgenError
+    from ..safenames import check_stem
+
+    check_stem(uid, "--uid")
+    if not math.isfinite(args.flux_scale_error):
+        raise ScriptgenError(f"--flux-scale-error must be a finite number, got {args.flux_scale_error}")
     extra = {"start": args.start} if args.start else {}
     return SyntheticConfig(
         band=args.band, array=args.array, n_antennas=args.antennas, n_spws=args.spws,
