@@ -4,8 +4,9 @@
 
 Builds synthetic snapshots (no CASA) of a long phase-referenced EB: a
 bandpass, a flux and a phase calibrator, and a target alternating with the
-phase calibrator for N scans, then times the whole generation (planning,
-rendering, black, writing) of each in a fresh folder. It prints seconds per
+phase calibrator for N scans, then times loading the snapshot (with its
+validation) and the whole generation (planning, rendering, black, writing)
+in a fresh folder. It prints seconds per
 scan at each size and their ratio against the smallest size measured in the
 same run, so the figure does not depend on the machine: a ratio near 1 means
 generation is linear in scans, a ratio near 10 (for 2k vs 20k) quadratic.
@@ -23,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from scriptgen import snapshot  # noqa: E402
 from scriptgen.generate import GenerateOptions, generate  # noqa: E402
 from scriptgen.model import Scan  # noqa: E402
 from tests.unit.ebfactory import tdm_fdm_eb  # noqa: E402
@@ -52,12 +54,14 @@ def long_eb(n_scans: int):
     return replace(eb, scans=tuple(scans), end_mjd_s=t)
 
 
-def time_generation(n_scans: int) -> float:
-    eb = long_eb(n_scans)
-    with tempfile.TemporaryDirectory() as out:
+def time_generation(n_scans: int) -> tuple[float, int]:
+    """Seconds to load and check the snapshot and generate from it; snapshot bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = snapshot.save(long_eb(n_scans), Path(tmp) / "eb.json")
         start = time.perf_counter()
-        generate([eb], GenerateOptions(out_dir=out))
-        return time.perf_counter() - start
+        eb = snapshot.load(path)
+        generate([eb], GenerateOptions(out_dir=Path(tmp) / "out"))
+        return time.perf_counter() - start, path.stat().st_size
 
 
 def main(argv=None) -> int:
@@ -68,10 +72,13 @@ def main(argv=None) -> int:
     time_generation(10)  # warm the template and black caches
     base = None
     for n in sizes:
-        seconds = time_generation(n)
+        seconds, size = time_generation(n)
         per_scan = seconds / n
         base = base or per_scan
-        print(f"{n:>7} scans: {seconds:7.2f} s  {per_scan * 1e6:8.1f} us/scan  ratio {per_scan / base:5.2f}")
+        print(
+            f"{n:>7} scans ({size / 1e6:5.1f} MB snapshot): {seconds:7.2f} s  "
+            f"{per_scan * 1e6:8.1f} us/scan  ratio to the first size {per_scan / base:5.2f}"
+        )
     return 0
 
 

@@ -23,6 +23,8 @@ from .errors import ScriptgenError
 #: name; the longest suffix scriptgen adds (``.ms.split.cal.flux_equalised``
 #: and the like, plus ``.new``/``.orig9``) needs well under 55.
 MAX_STEM_BYTES = 200
+#: Longest single file name most file systems allow, in bytes.
+NAME_MAX = 255
 #: Longest path accepted (Linux PATH_MAX is 4096 bytes).
 MAX_PATH_BYTES = 4000
 
@@ -56,7 +58,7 @@ def text_problem(name: object) -> str | None:
     return None
 
 
-def stem_problem(name: object) -> str | None:
+def stem_problem(name: object, max_bytes: int = MAX_STEM_BYTES) -> str | None:
     """Why ``name`` cannot be a file-name stem inside the output folder, or None."""
     problem = text_problem(name)
     if problem:
@@ -68,8 +70,8 @@ def stem_problem(name: object) -> str | None:
         return "contains '..'"
     if name != name.strip():
         return "starts or ends with white space"
-    if len(name.encode("utf-8")) > MAX_STEM_BYTES:
-        return f"is longer than {MAX_STEM_BYTES} bytes"
+    if len(name.encode("utf-8")) > max_bytes:
+        return f"is longer than {max_bytes} bytes"
     return None
 
 
@@ -101,9 +103,9 @@ def check_relative(rel: object, what: str = "output name") -> str:
         if rel.startswith("/") or "\\" in rel:
             problem = "is not a relative path"
         else:
-            bad = [p for p in rel.split("/") if stem_problem(p)]
+            bad = [p for p in rel.split("/") if stem_problem(p, NAME_MAX)]
             if bad:
-                problem = f"has an unusable part {_shown(bad[0])} ({stem_problem(bad[0])})"
+                problem = f"has an unusable part {_shown(bad[0])} ({stem_problem(bad[0], NAME_MAX)})"
     if problem:
         raise UnsafeName(f"{what} {_shown(rel)} {problem}")
     return rel  # type: ignore[return-value]

@@ -86,11 +86,31 @@ def parse(text: str | bytes) -> ExecBlock:
 # Ranges and references: a pure function over the model.
 
 
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """A dataclass's field names (None for anything else), looked up once per class."""
+    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
+
+
+def _leaves(value: Any) -> Iterator[Any]:
+    """Every leaf value of a model object (fast: no locations)."""
+    names = _field_names(type(value))
+    if names is not None:
+        for name in names:
+            yield from _leaves(getattr(value, name))
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from _leaves(item)
+    else:
+        yield value
+
+
 def _walk(value: Any, where: str) -> Iterator[tuple[str, Any]]:
     """Every leaf value of a model object with its dotted location."""
-    if dataclasses.is_dataclass(value):
-        for f in dataclasses.fields(value):
-            yield from _walk(getattr(value, f.name), f"{where}.{f.name}")
+    names = _field_names(type(value))
+    if names is not None:
+        for name in names:
+            yield from _walk(getattr(value, name), f"{where}.{name}")
     elif isinstance(value, tuple):
         for i, item in enumerate(value):
             yield from _walk(item, f"{where}[{i}]")
@@ -125,11 +145,12 @@ def problems(eb: ExecBlock) -> list[str]:
     must satisfy.
     """
     found: list[str] = []
-    for where, value in _walk(eb, "execblock"):
-        problem = _leaf_problem(value)
-        if problem:
-            found.append(f"{where} {problem}")
-    if found:
+    if any(_leaf_problem(value) for value in _leaves(eb)):
+        # Only now pay for locations, to name where each problem is.
+        for where, value in _walk(eb, "execblock"):
+            problem = _leaf_problem(value)
+            if problem:
+                found.append(f"{where} {problem}")
         return found  # the specific checks below assume sane leaves
 
     uid_problem = stem_problem(eb.uid)
