@@ -32,9 +32,14 @@ from tests.unit.ebfactory import tdm_fdm_eb  # noqa: E402
 ATM = "CALIBRATE_ATMOSPHERE"
 
 
-def long_eb(n_scans: int):
-    """The unit-test EB stretched to ``n_scans`` scans (phase/target cycles)."""
-    eb = tdm_fdm_eb()
+def long_eb(n_scans: int, mosaic: int = 1):
+    """The unit-test EB stretched to ``n_scans`` scans (phase/target cycles).
+
+    ``mosaic`` > 1 makes every target scan visit that many pointings (each a
+    field), the shape that multiplies per-field work by the scan count.
+    """
+    eb = tdm_fdm_eb(mosaic=mosaic)
+    pointings = tuple(range(3, 3 + mosaic))
     science = (9, 11, 13, 15)
     tsys = tuple(s.spw_id for s in eb.spws if s.kind.value == "TDM")
     scans = [
@@ -49,15 +54,15 @@ def long_eb(n_scans: int):
         elif number % 2:
             scans.append(Scan(number, (2,), ("CALIBRATE_PHASE",), science, t, t + 30.0, 6.0))
         else:
-            scans.append(Scan(number, (3,), ("OBSERVE_TARGET",), science, t, t + 60.0, 6.0))
+            scans.append(Scan(number, pointings, ("OBSERVE_TARGET",), science, t, t + 60.0, 6.0))
         t += 70.0
     return replace(eb, scans=tuple(scans), end_mjd_s=t)
 
 
-def time_generation(n_scans: int) -> tuple[float, int]:
+def time_generation(n_scans: int, mosaic: int = 1) -> tuple[float, int]:
     """Seconds to load and check the snapshot and generate from it; snapshot bytes."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = snapshot.save(long_eb(n_scans), Path(tmp) / "eb.json")
+        path = snapshot.save(long_eb(n_scans, mosaic), Path(tmp) / "eb.json")
         start = time.perf_counter()
         eb = snapshot.load(path)
         generate([eb], GenerateOptions(out_dir=Path(tmp) / "out"))
@@ -67,12 +72,13 @@ def time_generation(n_scans: int) -> tuple[float, int]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scans", default="2000,20000", help="comma-separated scan counts (default 2000,20000)")
+    parser.add_argument("--mosaic", type=int, default=1, help="pointings per target scan (default 1)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.scans.split(",")]
     time_generation(10)  # warm the template and black caches
     base = None
     for n in sizes:
-        seconds, size = time_generation(n)
+        seconds, size = time_generation(n, args.mosaic)
         per_scan = seconds / n
         base = base or per_scan
         print(
