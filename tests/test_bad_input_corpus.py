@@ -94,10 +94,6 @@ def no_bandpass(eb: dict) -> None:
             item["intents"] = [i.replace("CALIBRATE_BANDPASS", "CALIBRATE_PHASE") for i in item["intents"]]
 
 
-def huge(token: str) -> Callable[[str], str]:
-    return token
-
-
 # Snapshot damage: each is tried with both `generate` and `inspect`.
 SNAPSHOTS: dict[str, str | bytes] = {
     "uid-parent": snap(setp("uid", "../victim/important")),

@@ -58,8 +58,7 @@ def _envelope_problem(data: Any) -> str | None:
     version = data.get("schema_version")
     if version != SCHEMA_VERSION or isinstance(version, bool):
         return (
-            f"snapshot schema version {version!r} is not supported "
-            f"(this scriptgen reads version {SCHEMA_VERSION})"
+            f"snapshot schema version {version!r} is not supported " f"(this scriptgen reads version {SCHEMA_VERSION})"
         )
     return None
 
