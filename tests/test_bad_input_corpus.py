@@ -408,6 +408,7 @@ def package_cases() -> list[Case]:
         Case("package-project-parent", ["package", "work", "--out", "out", *IDS, "--project", ".."], WORK),
         Case("package-project-slash", ["package", "work", "--out", "out", *IDS, "--project", "a/b"], WORK),
         Case("package-project-none-found", ["package", "work", "--out", "out", *IDS], WORK),
+        Case("package-quiet", ["package", "-q", "work", "--out", "out", *IDS, "--project", ".."], WORK),
         Case("package-out-a-file", ["package", "work", "--out", "out", *IDS, "--project", "2024.1.00001.S",
                                     "--no-plots"], {**WORK, "out": "x"}),
     ]  # fmt: skip
@@ -496,7 +497,7 @@ def _prepare(tmp: Path, case: Case) -> None:
         case.setup(tmp)
 
 
-def run_case(case: Case, tmp: Path, capsys) -> None:
+def run_case(case: Case, tmp: Path, capfd) -> None:
     _prepare(tmp, case)
     before = _tree(tmp, case.out)
     cwd = os.getcwd()
@@ -505,7 +506,7 @@ def run_case(case: Case, tmp: Path, capsys) -> None:
         status = main(case.argv)
     finally:
         os.chdir(cwd)
-    captured = capsys.readouterr()
+    captured = capfd.readouterr()
     errors = [line for line in captured.err.splitlines() if not line.startswith(("...", "    done"))]
     assert status == 2, f"exit {status}; stdout: {captured.out[-500:]!r}; stderr: {captured.err!r}"
     assert len(errors) == 1, captured.err
@@ -523,8 +524,8 @@ def test_corpus_is_large_and_covers_every_command():
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_bad_input_is_one_line_and_exit_2(case, tmp_path, capsys):
-    run_case(case, tmp_path, capsys)
+def test_bad_input_is_one_line_and_exit_2(case, tmp_path, capfd):
+    run_case(case, tmp_path, capfd)
 
 
 # --------------------------------------------------------------------------
@@ -546,7 +547,7 @@ CONT_DAT = {
 
 @pytest.mark.casa
 @pytest.mark.parametrize("name", sorted(CONT_DAT))
-def test_imaging_refuses_malformed_cont_dat(name, imaging_eb, tmp_path, capsys):
+def test_imaging_refuses_malformed_cont_dat(name, imaging_eb, tmp_path, capfd):
     truth = imaging_eb
     src = next(f.name for f in truth.fields if "target" in f.roles)
     spw = truth.science_spws[0]
@@ -554,7 +555,7 @@ def test_imaging_refuses_malformed_cont_dat(name, imaging_eb, tmp_path, capsys):
     content = text if isinstance(text, bytes) else text.format(src=src, spw=spw)
     case = Case(f"imaging-cont-dat-{name}", ["imaging", str(truth.ms), "--out", "out", "--cont-ranges", "c.dat",
                                              "--tsys", "60"], {"c.dat": content})  # fmt: skip
-    run_case(case, tmp_path, capsys)
+    run_case(case, tmp_path, capfd)
 
 
 @pytest.mark.casa
