@@ -15,3 +15,9 @@ class NotAMeasurementSet(ScriptgenError):
 
 class SnapshotError(ScriptgenError):
     """A JSON snapshot that cannot be read back into an execution block."""
+
+
+class NotCalibratable(ScriptgenError, ValueError):
+    """An EB that lacks what a calibration script is built from (no bandpass
+    calibrator, no antennas). Also a ValueError, which is what the
+    heuristics raised before; callers that caught that keep working."""

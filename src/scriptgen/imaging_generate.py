@@ -144,7 +144,11 @@ def generate_imaging(
         path = Path(cont_ranges)
         if not path.is_file():
             raise ScriptgenError(f"continuum ranges file {path} does not exist")
-        user = lf.parse_cont_ranges(path.read_text(), nchan={s: eb.spw(s).nchan for s in science})
+        from .textfiles import read_text
+
+        user = lf.parse_cont_ranges(
+            read_text(path, "continuum ranges file"), nchan={s: eb.spw(s).nchan for s in science}
+        )
         unknown = sorted(set(user) - set(sources))
         if unknown:
             raise ScriptgenError(f"{path} names sources not observed as targets: {unknown}")

@@ -118,10 +118,19 @@ def read_imaging_inputs(
 
 
 def _select(tb, field_ids: list[int], ddid: int):
-    fields = ",".join(str(f) for f in field_ids)
-    return tb.query(
-        f"DATA_DESC_ID=={ddid} && FIELD_ID IN [{fields}] && ANTENNA1!=ANTENNA2 && !FLAG_ROW"
+    """Unflagged cross-correlation rows of ``field_ids`` in one data description.
+
+    Rows are chosen from the index columns with numpy and taken with
+    ``selectrows``, not a TaQL query: casatools puts the table's path inside
+    the query text, so a folder name with a double quote broke it.
+    """
+    mask = (
+        (np.asarray(tb.getcol("DATA_DESC_ID")) == ddid)
+        & np.isin(np.asarray(tb.getcol("FIELD_ID")), field_ids)
+        & (np.asarray(tb.getcol("ANTENNA1")) != np.asarray(tb.getcol("ANTENNA2")))
+        & ~np.asarray(tb.getcol("FLAG_ROW"), dtype=bool)
     )
+    return tb.selectrows([int(r) for r in np.flatnonzero(mask)])
 
 
 def _uv_points(tb, field_ids: list[int], ddids: list[int]) -> tuple[np.ndarray, np.ndarray]:

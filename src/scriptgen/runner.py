@@ -11,10 +11,13 @@ shell before ``execfile``). The subprocess inherits ``CASASITECONFIG`` from
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,25 +83,85 @@ def run_script(
     code = preamble(mysteps=mysteps, applyonly=applyonly, variables=variables)
     code += f"\nexec(compile(open({str(script)!r}).read(), {str(script)!r}, 'exec'))\n"
     start = time.perf_counter()
-    try:
-        proc = subprocess.run(
+    # The output goes straight into the log while the script runs (tail -f
+    # works, an interrupted run leaves its log); without a log, into a
+    # temporary file. It is read back for the ScriptRun afterwards.
+    sink = open(log, "w+b") if log is not None else tempfile.TemporaryFile("w+b")
+    with sink:
+        proc = subprocess.Popen(
             [sys.executable, "-c", code],
             cwd=cwd,
-            stdout=subprocess.PIPE,
+            stdout=sink,
             stderr=subprocess.STDOUT,
-            text=True,
-            timeout=timeout,
             env=dict(os.environ),
+            start_new_session=True,  # its own process group: CASA's helpers included
         )
-    except subprocess.TimeoutExpired as exc:
-        output = exc.stdout or ""
-        if isinstance(output, bytes):
-            output = output.decode(errors="replace")
-        return ScriptRun(script, -1, time.perf_counter() - start, output + "\n(timed out)")
-    run = ScriptRun(script, proc.returncode, time.perf_counter() - start, proc.stdout)
-    if log is not None:
-        Path(log).write_text(run.output)
-    return run
+        timed_out = False
+        with _forward_interrupts(proc):
+            try:
+                returncode = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _stop(proc)
+                returncode, timed_out = -1, True
+        sink.seek(0)
+        output = sink.read().decode(errors="replace")
+    if timed_out:
+        output += "\n(timed out)"
+    return ScriptRun(script, returncode, time.perf_counter() - start, output)
+
+
+#: Seconds CASA gets after SIGINT to close its tables before SIGTERM, then SIGKILL.
+GRACE_S = 20.0
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the script's whole process group, politely first.
+
+    SIGINT lets CASA's tasks finish their current table write and close
+    the MS (an abrupt kill can leave a table half-written); SIGTERM, then
+    SIGKILL, if it does not stop within the grace time.
+    """
+    for sig, wait in ((signal.SIGINT, GRACE_S), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM received while a script ran (handled like Ctrl-C)."""
+
+
+@contextmanager
+def _forward_interrupts(proc: subprocess.Popen) -> Iterator[None]:
+    """Ctrl-C or SIGTERM to us stops the script's process group, then propagates.
+
+    The script runs in its own session, so the terminal's Ctrl-C reaches
+    only us; we pass it on (:func:`_stop`) and wait for the group to end
+    before re-raising, so no CASA process is left writing behind our back.
+    """
+    previous = None
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    except ValueError:  # not the main thread: leave SIGTERM alone
+        previous = None
+    try:
+        yield
+    except KeyboardInterrupt:
+        _stop(proc)
+        raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupted(signum, frame) -> None:
+    raise Interrupted()
 
 
 def run_or_fail(script: str | Path, cwd: str | Path, **kwargs) -> ScriptRun:

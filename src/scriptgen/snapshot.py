@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import typing
 from enum import Enum
+from functools import lru_cache
 from pathlib import Path
-from types import UnionType
 from typing import Any
 
+from . import atomicfile, snapshot_checks
 from .errors import SnapshotError
 from .model import ExecBlock
 
@@ -26,9 +26,16 @@ SCHEMA_VERSION = 1
 FORMAT = "scriptgen-execblock"
 
 
+@lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """A dataclass's field names, looked up once per class (snapshots hold many scans)."""
+    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
+
+
 def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    names = _field_names(type(value))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, tuple):
@@ -45,79 +52,69 @@ def dumps(eb: ExecBlock) -> str:
     return json.dumps(to_dict(eb), indent=1, sort_keys=True, allow_nan=False) + "\n"
 
 
-def _build(tp: Any, value: Any, where: str) -> Any:
-    """Rebuild a value of type ``tp`` from its JSON form."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, UnionType):
-        args = typing.get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        (inner,) = [a for a in args if a is not type(None)]
-        return _build(inner, value, where)
-    if origin is tuple:
-        args = typing.get_args(tp)
-        if not isinstance(value, list):
-            raise SnapshotError(f"snapshot field {where} should be a list")
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_build(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
-        return tuple(_build(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
-    if dataclasses.is_dataclass(tp):
-        if not isinstance(value, dict):
-            raise SnapshotError(f"snapshot field {where} should be an object")
-        hints = typing.get_type_hints(tp)
-        known = {f.name for f in dataclasses.fields(tp)}
-        unknown = set(value) - known
-        if unknown:
-            raise SnapshotError(f"snapshot field {where} has unknown keys {sorted(unknown)}")
-        return tp(**{k: _build(hints[k], v, f"{where}.{k}") for k, v in value.items()})
-    if isinstance(tp, type) and issubclass(tp, Enum):
-        try:
-            return tp(value)
-        except ValueError:
-            raise SnapshotError(f"snapshot field {where} has unknown value {value!r}") from None
-    if tp is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(tp, type) and not isinstance(value, tp):
-        raise SnapshotError(f"snapshot field {where} should be {tp.__name__}, not {value!r}")
-    return value
-
-
-def from_dict(data: dict[str, Any]) -> ExecBlock:
+def _envelope_problem(data: Any) -> str | None:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise SnapshotError("not a scriptgen execution-block snapshot")
+        return "not a scriptgen execution-block snapshot"
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise SnapshotError(
-            f"snapshot schema version {version!r} is not supported "
-            f"(this scriptgen reads version {SCHEMA_VERSION})"
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        return (
+            f"snapshot schema version {version!r} is not supported " f"(this scriptgen reads version {SCHEMA_VERSION})"
         )
-    try:
-        return _build(ExecBlock, data["execblock"], "execblock")
-    except (TypeError, KeyError) as exc:
-        raise SnapshotError(f"snapshot is incomplete: {exc}") from None
+    return None
 
 
-def loads(text: str) -> ExecBlock:
+def loads(text: str | bytes, *, content: bool = True) -> ExecBlock:
+    """The EB of a snapshot's text, refused with one line unless sound.
+
+    Types come from :mod:`scriptgen.snapshot_checks` (pydantic over the
+    model's own dataclasses), then ranges, references and safe names;
+    ``content`` also applies inspect's refusals (no intents, no science
+    windows). ``content=False`` is for ``inspect --lenient`` only.
+    """
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SnapshotError(f"snapshot is not valid JSON: {exc}") from None
-    return from_dict(data)
+    except (UnicodeDecodeError, RecursionError):
+        raise SnapshotError("snapshot is not UTF-8 JSON text") from None
+    problem = _envelope_problem(data)
+    if problem:
+        raise SnapshotError(problem)
+    return snapshot_checks.check(snapshot_checks.parse(text), content=content)
+
+
+def from_dict(data: dict[str, Any], *, content: bool = True) -> ExecBlock:
+    problem = _envelope_problem(data)
+    if problem:
+        raise SnapshotError(problem)
+    try:
+        text = json.dumps(data, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise SnapshotError(f"snapshot cannot be JSON: {exc}") from None
+    return loads(text, content=content)
 
 
 def save(eb: ExecBlock, path: str | Path) -> Path:
+    """Write the snapshot atomically: a reader never sees half of one."""
     path = Path(path)
-    path.write_text(dumps(eb))
+    atomicfile.write_text(path, dumps(eb))
     return path
 
 
-def load(path: str | Path) -> ExecBlock:
+def load(path: str | Path, *, content: bool = True) -> ExecBlock:
     path = Path(path)
     try:
-        text = path.read_text()
+        raw = path.read_bytes()
     except OSError as exc:
         raise SnapshotError(f"cannot read snapshot {path}: {exc.strerror}") from None
-    return loads(text)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SnapshotError(f"snapshot {path} is not UTF-8 text (binary, or UTF-16?)") from None
+    try:
+        return loads(text, content=content)
+    except SnapshotError as exc:
+        raise SnapshotError(f"{path}: {exc}") from None
 
 
 def is_snapshot_path(path: str | Path) -> bool:

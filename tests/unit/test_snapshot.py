@@ -11,7 +11,8 @@ from .ebfactory import tdm_fdm_eb
 
 def test_round_trip_is_lossless(tmp_path):
     eb = tdm_fdm_eb(mosaic=3)
-    eb = replace(eb, start_mjd_s=4.9e9 + 0.1 + 0.2)  # a float that needs all 17 digits
+    # a float that needs all 17 digits
+    eb = replace(eb, start_mjd_s=4.9e9 + 0.1 + 0.2, end_mjd_s=4.9e9 + 900.0)
     path = snapshot.save(eb, tmp_path / "eb.json")
     back = snapshot.load(path)
     assert back == eb

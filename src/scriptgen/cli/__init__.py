@@ -35,6 +35,10 @@ Run 'scriptgen COMMAND --help' for each command's options.
 """
 
 
+#: ``-q`` means the same for every command.
+QUIET_HELP = "quiet: no progress lines or explanations; only what was written, warnings and errors"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scriptgen",
@@ -52,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(cmd)
+        cmd.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
         cmd.set_defaults(run=module.run)
     return parser
 
@@ -59,17 +64,29 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .. import progress
+
+    outer_quiet = progress.QUIET  # a command run from another (demo) stays as quiet
+    progress.set_quiet(args.quiet or outer_quiet)
+    args.quiet = progress.QUIET
     try:
         # CASA echoes its SEVERE messages to the process's stderr before we
         # can turn them into one line; they also go to CASA's log file.
         with casa_output_to(None, stdout=False):
             return args.run(args)
     except ScriptgenError as exc:
-        print(f"scriptgen: error: {exc}", file=sys.stderr)
+        print(f"scriptgen: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("scriptgen: interrupted", file=sys.stderr)
         return 130
+    finally:
+        progress.set_quiet(outer_quiet)
+
+
+def one_line(message: str) -> str:
+    """An error message as one line, whatever a name inside it held."""
+    return " ".join(message.split()) or "failed"
 
 
 if __name__ == "__main__":  # pragma: no cover

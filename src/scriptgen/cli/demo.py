@@ -49,26 +49,67 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _simulate(workdir: Path):
     from ..progress import step
-    from ..synthetic import SyntheticConfig, Truth, build_execblock, truth_path
+    from ..synthetic import SyntheticConfig, build_execblock
 
     # A faint target (10 mJy) keeps the image limited by thermal noise, as
     # most ALMA science targets are; a bright one would be limited by the
     # residual phase errors of phase referencing instead.
     config = SyntheticConfig(target_flux_jy=0.01, note="scriptgen demo")
     ms = workdir / f"{config.uid}.ms"
-    if ms.exists() and truth_path(ms).exists():
+    reusable = _reusable(ms, config)
+    if reusable is not None:
         print(f"1. simulate: reusing {ms}")
-        return ms, Truth.load(truth_path(ms))
+        return ms, reusable
     from ..casa_env import casa_output_to, new_logfile
 
     log = new_logfile("simulate")
     with step(f"1. simulate: building {ms.name} with casatools' simulator (CASA log: {log})"):
         with casa_output_to(log):
-            truth = build_execblock(ms, config)
+            # overwrite: whatever an interrupted earlier run left is replaced.
+            truth = build_execblock(ms, config, overwrite=True)
     return ms, truth
 
 
+def _reusable(ms: Path, config):
+    """The truth of an earlier run's EB when that EB is whole, else None.
+
+    An earlier demo may have been interrupted while the simulator wrote
+    (leaving no truth file or a cut-short one) or later while a script
+    wrote into the MS; reusing such an MS would fail in every rerun. So the
+    truth must load and match today's recipe, and the MS must be readable
+    by the inspector; otherwise it is rebuilt.
+    """
+    from ..errors import ScriptgenError
+    from ..synthetic import Truth, truth_path
+
+    if not (ms.exists() and truth_path(ms).exists()):
+        return None
+    try:
+        truth = Truth.load(truth_path(ms))
+        if truth.config != config:
+            return None
+        from ..inspect import inspect_ms
+
+        inspect_ms(ms)
+    except (ScriptgenError, ValueError, KeyError, TypeError, OSError) as exc:
+        print(f"1. simulate: not reusing {ms.name} ({' '.join(str(exc).split())[:120]}); rebuilding")
+        return None
+    return truth
+
+
 def run(args: argparse.Namespace) -> int:
+    """The demo; with ``-q`` its narration is dropped and only errors show."""
+    import contextlib
+    import os
+
+    if not args.quiet:
+        return _run(args)
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..errors import ScriptgenError
     from ..generate import GenerateOptions, generate
     from ..inspect import inspect_ms
     from ..inspect.summary import summarise
@@ -77,7 +118,10 @@ def run(args: argparse.Namespace) -> int:
     from ..runner import run_or_fail
 
     workdir = Path(args.out).absolute() / "calibration"
-    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ScriptgenError(f"cannot use {workdir} as the demo's folder: {exc.strerror or exc}") from None
 
     ms, truth = _simulate(workdir)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 NAME = "generate"
 HELP = "write the calibration, flux-equalisation and scriptForPI scripts"
@@ -75,18 +76,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def preflight_report(ebs, mode: str | None) -> None:
+def preflight_report(ebs, mode: str | None, *, quiet: bool = False) -> None:
     """Print what will be done with each EB, and refuse before writing anything.
 
     The refusal of the first refused EB becomes the command's one-line
-    error (exit 2); the report above it names the others.
+    error (exit 2); the report above it names the others. ``quiet`` keeps
+    only the risks, which are warnings.
     """
     from ..modes import RefusedKind, preflight
 
     checks = [preflight(eb, mode) for eb in ebs]
     for check in checks:
+        if quiet:
+            for risk in check.risks:
+                print(f"warning: {check.uid}: {risk}", file=sys.stderr)
+            continue
         print("\n".join(check.lines()))
-    print()
+    if not quiet:
+        print()
     refused = [c for c in checks if c.refusal]
     if refused:
         raise RefusedKind(f"{refused[0].uid}: {refused[0].refusal}")
@@ -104,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
 
     with step(f"reading {len(args.inputs)} execution block(s)"):
         ebs = load_execblocks(args.inputs)
-    preflight_report(ebs, args.mode)
+    preflight_report(ebs, args.mode, quiet=getattr(args, "quiet", False))
     options = GenerateOptions(
         out_dir=args.out,
         calibrator_fluxes=args.calibrator_fluxes,
@@ -113,6 +120,12 @@ def run(args: argparse.Namespace) -> int:
         force=args.force,
     )
     result = generate(ebs, options)
+    if getattr(args, "quiet", False):
+        # -q: only what was written (and what could not be).
+        lines = result.report.lines() if result.report else []
+        lines += [f"not written {name}: {why}" for name, why in result.missing]
+        print("\n".join(lines))
+        return 0
     print("\n".join(result.summary_lines()))
     print()
     print("\n".join(result.run_instructions()))

@@ -76,11 +76,16 @@ def add_arguments(parser) -> None:
         "--force", action="store_true",
         help="replace edited files (saving them as .orig); also image an MS that looks like a raw EB",
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only what was written")
 
 
 def run(args) -> int:
+    import math
+
+    from ..errors import ScriptgenError
     from ..imaging_generate import generate_imaging
+
+    if args.tsys is not None and not (math.isfinite(args.tsys) and 0 < args.tsys < 1e5):
+        raise ScriptgenError(f"--tsys must be a system temperature in K (0-100000), got {args.tsys}")
 
     result = generate_imaging(
         args.ms,

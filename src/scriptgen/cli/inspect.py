@@ -50,10 +50,6 @@ def add_arguments(parser) -> None:
         "--lenient", action="store_true",
         help="summarise MSs with no intents or no science windows instead of failing",
     )
-    parser.add_argument(
-        "-q", "--quiet", action="store_true",
-        help="print nothing but errors (useful with --json)",
-    )
 
 
 def snapshot_targets(inputs: list[str], json_path: str | None, uids: list[str]) -> list[Path | None]:
@@ -83,7 +79,7 @@ def _load(path: str, lenient: bool):
     from ..inspect import Inspection, check_usable, inspect_with_notes
 
     if snapshot.is_snapshot_path(path):
-        eb = snapshot.load(path)
+        eb = snapshot.load(path, content=False)
         if not lenient:
             check_usable(eb)
         return Inspection(eb)
@@ -106,6 +102,20 @@ def snapshot_text(eb, check) -> str:
     return json.dumps(data, indent=1, sort_keys=True, allow_nan=False) + "\n"
 
 
+def _save(text: str, target: Path) -> None:
+    """Write the snapshot atomically, file-system problems as one line."""
+    from .. import atomicfile
+    from ..errors import ScriptgenError
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomicfile.write_text(target, text)
+    except IsADirectoryError:
+        raise ScriptgenError(f"cannot write snapshot {target}: it is a folder") from None
+    except OSError as exc:
+        raise ScriptgenError(f"cannot write snapshot {target}: {exc.strerror or exc}") from None
+
+
 def run(args) -> int:
     from ..inspect.summary import summarise
     from ..modes import preflight
@@ -121,8 +131,7 @@ def run(args) -> int:
             print("\nPreflight (what 'scriptgen generate' does with this EB)")
             print("\n".join("  " + line for line in check.lines()))
         if target is not None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(snapshot_text(inspection.eb, check))
+            _save(snapshot_text(inspection.eb, check), target)
             if not args.quiet:
                 print(f"\nsnapshot written to {target}")
     return 0

@@ -82,8 +82,14 @@ def run(args) -> int:
     project, warning = check_project(project)
     report = load_qa2_report(args.qa2_report) if args.qa2_report else None
     ids = DeliveryIds(project, sg, group, member)
-    result = assemble(args.workdir, args.out, ids, qa2_report=report, move=args.move, force=args.force,
-                      dry_run=args.dry_run, plots=not args.no_plots)
+    from ..errors import ScriptgenError
+
+    try:
+        result = assemble(args.workdir, args.out, ids, qa2_report=report, move=args.move, force=args.force,
+                          dry_run=args.dry_run, plots=not args.no_plots)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise ScriptgenError(f"cannot lay out the package in {args.out}: {exc.strerror or exc}{where}") from None
     if warning:
         result.warnings.insert(0, warning)
     if args.dry_run:

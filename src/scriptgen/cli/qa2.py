@@ -93,7 +93,8 @@ def run(args) -> int:
     if args.json == "-":
         sys.stdout.write(dumps(report))
     else:
-        sys.stdout.write(report_text(report))
+        if not args.quiet:
+            sys.stdout.write(report_text(report))
         if args.json:
             out = Path(args.json)
             try:

@@ -32,10 +32,20 @@ def run(args) -> int:
     from ..package.plan import plan_package
     from ..qaplots.gallery import make_gallery
 
+    from ..errors import ScriptgenError
+
     workdir = Path(args.workdir)
+    if not workdir.is_dir():
+        raise ScriptgenError(f"working folder {workdir} does not exist or is not a folder")
+    missing = [i for i in args.image if not Path(i).exists()]
+    if missing:
+        raise ScriptgenError(f"image {missing[0]} does not exist")
     plan = plan_package(scan_workdir(workdir, skip=Path(args.out)))
     images = [Path(i) for i in args.image] or [workdir / p.source for p in plan.in_folder("product")]
-    gallery = make_gallery(args.out, workdir, images, plan.ebs)
+    try:
+        gallery = make_gallery(args.out, workdir, images, plan.ebs)
+    except OSError as exc:
+        raise ScriptgenError(f"cannot write the plots into {args.out}: {exc.strerror or exc}") from None
     for name in gallery.files:
         print(f"wrote     {Path(args.out) / name}")
     for w in gallery.warnings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import shutil
 import sys
 from pathlib import Path
@@ -149,7 +150,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--force", action="store_true", help="replace OUT.ms (and its truth file) if it exists"
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
 
 def parse_line(text: str):
@@ -162,6 +162,8 @@ def parse_line(text: str):
         if len(parts) != 3:
             raise ValueError
         freq, fwhm, peak = (float(p) for p in parts)
+        if not all(math.isfinite(v) for v in (freq, fwhm, peak)):
+            raise ValueError
     except ValueError:
         raise ScriptgenError(
             f"--line wants FREQ_GHZ,FWHM_MHZ,PEAK_JY (e.g. 102.8,60,0.5), got {text!r}"
@@ -178,6 +180,12 @@ def config_from_args(args: argparse.Namespace):
     if uid is None:
         stem = out.name[: -len(".ms")] if out.name.endswith(".ms") else out.name
         uid = stem if stem.startswith("uid___") else SyntheticConfig.uid
+    from ..errors import ScriptgenError
+    from ..safenames import check_stem
+
+    check_stem(uid, "--uid")
+    if not math.isfinite(args.flux_scale_error):
+        raise ScriptgenError(f"--flux-scale-error must be a finite number, got {args.flux_scale_error}")
     extra = {"start": args.start} if args.start else {}
     if getattr(args, "b2b", False) or getattr(args, "bwsw", False):
         extra["diffgain"] = "b2b" if args.b2b else "bwsw"

@@ -18,7 +18,10 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from .. import derive
+from ..errors import NotCalibratable
 from ..model import ExecBlock, Intent, Role, Scan, SpwKind
 from .calibrator_fluxes import CatalogueFlux, lookup
 from .ebkind import before_wvr_toffset_epoch
@@ -106,15 +109,36 @@ def _science_scans(eb: ExecBlock) -> tuple[Scan, ...]:
     return tuple(s for s in eb.scans if SCIENCE_INTENTS & set(s.intents))
 
 
-def _scans_of(scans: Iterable[Scan], field_id: int) -> list[Scan]:
-    return [s for s in scans if field_id in s.field_ids]
+def _mids_by_field(scans: Iterable[Scan]) -> dict[int, np.ndarray]:
+    """Each field's scan mid-times in scan order: computed once, not per comparison."""
+    found: dict[int, list[float]] = {}
+    for scan in scans:
+        mid = _mid(scan)
+        for fid in scan.field_ids:
+            found.setdefault(fid, []).append(mid)
+    return {fid: np.asarray(mids, dtype=float) for fid, mids in found.items()}
 
 
-def _mean_time_gap_s(scans: list[Scan], others: list[Scan]) -> float:
-    """Mean over ``scans`` of the time to the nearest of ``others`` (mid to mid)."""
-    if not scans or not others:
+def _sorted_mids(mids: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    return {fid: np.sort(m) for fid, m in mids.items()}
+
+
+_NO_SCANS = np.empty(0)
+
+
+def _mean_time_gap_s(own: np.ndarray, others: np.ndarray) -> float:
+    """Mean over the ``own`` mid-times of the time to the nearest of ``others`` (sorted).
+
+    The nearest is found by bisection (``searchsorted``), so an EB of many
+    thousands of scans costs n log n rather than n squared; the mean is a
+    plain sequential sum, as it always was, so decisions do not move.
+    """
+    if not own.size or not others.size:
         return math.inf
-    return sum(min(abs(_mid(s) - _mid(o)) for o in others) for s in scans) / len(scans)
+    i = np.searchsorted(others, own)
+    left = np.abs(own - others[np.clip(i - 1, 0, others.size - 1)])
+    right = np.abs(own - others[np.clip(i, 0, others.size - 1)])
+    return sum(np.minimum(left, right).tolist()) / own.size
 
 
 def _angle_rad(eb: ExecBlock, a: int, b: int) -> float:
@@ -168,7 +192,7 @@ def reference_antenna(eb: ExecBlock, n: int = REFANT_CANDIDATES) -> RefantChoice
     where the first is flagged.
     """
     if not eb.antennas:
-        raise ValueError(f"{eb.uid} has no antennas")
+        raise NotCalibratable(f"{eb.uid} has no antennas")
     n_ant = len(eb.antennas)
     centre = tuple(sum(a.position_m[k] for a in eb.antennas) / n_ant for k in range(3))
 
@@ -257,7 +281,9 @@ def bandpass_field(eb: ExecBlock) -> int:
     """The bandpass calibrator: the CALIBRATE_BANDPASS field observed longest."""
     fields = derive.fields_with_role(eb, Role.BANDPASS)
     if not fields:
-        raise ValueError(f"{eb.uid} has no CALIBRATE_BANDPASS field")
+        raise NotCalibratable(
+            f"{eb.uid} has no CALIBRATE_BANDPASS field; a calibration script needs a bandpass calibrator"
+        )
     return max(fields, key=lambda f: (derive.time_on_field_s(eb, f, Intent.BANDPASS), -f))
 
 
@@ -341,7 +367,7 @@ def flux_fields(eb: ExecBlock) -> tuple[tuple[int, ...], str]:
     bp = derive.fields_with_role(eb, Role.BANDPASS)
     if bp:
         return (bandpass_field(eb),), "no CALIBRATE_FLUX field: the bandpass calibrator sets the flux scale"
-    raise ValueError(f"{eb.uid} has neither a flux nor a bandpass calibrator")
+    raise NotCalibratable(f"{eb.uid} has neither a flux nor a bandpass calibrator")
 
 
 def is_solar_system(eb: ExecBlock, field_id: int) -> bool:
@@ -439,8 +465,8 @@ def tsys_field_map(eb: ExecBlock) -> tuple[FieldTsys, ...]:
     with_tsys = tsys_fields(eb)
     if not with_tsys:
         return ()
-    atm_scans = [s for s in eb.scans if Intent.ATMOSPHERE.value in s.intents]
-    science = _science_scans(eb)
+    atm_sorted = _sorted_mids(_mids_by_field(s for s in eb.scans if Intent.ATMOSPHERE.value in s.intents))
+    science_mids = _mids_by_field(_science_scans(eb))
     phase = set(derive.fields_with_role(eb, Role.PHASE))
     result = []
     for fid in calibrated_fields(eb):
@@ -461,14 +487,14 @@ def tsys_field_map(eb: ExecBlock) -> tuple[FieldTsys, ...]:
                 )
             )
             continue
-        own_scans = _scans_of(science, fid)
+        own = science_mids.get(fid, _NO_SCANS)
+        gap_to = {t: _mean_time_gap_s(own, atm_sorted.get(t, _NO_SCANS)) for t in with_tsys}
 
         def rank(t: int) -> tuple:
-            gap = _mean_time_gap_s(own_scans, _scans_of(atm_scans, t))
-            return (round(gap, 3), t not in phase, _angle_rad(eb, fid, t), t)
+            return (round(gap_to[t], 3), t not in phase, _angle_rad(eb, fid, t), t)
 
         chosen = min(with_tsys, key=rank)
-        gap = _mean_time_gap_s(own_scans, _scans_of(atm_scans, chosen))
+        gap = gap_to[chosen]
         role = " (phase calibrator)" if chosen in phase else ""
         when = f", on average {gap:.0f} s from its scans" if math.isfinite(gap) else ""
         result.append(
@@ -582,17 +608,16 @@ def phase_transfers(eb: ExecBlock) -> tuple[PhaseTransfer, ...]:
     targets = [t for t in targets if t not in phase]
     if not phase or not targets:
         return ()
-    science = _science_scans(eb)
+    mids = _mids_by_field(_science_scans(eb))
+    mids_sorted = _sorted_mids(mids)
     groups: dict[int, list[int]] = {}
     gaps: dict[int, list[float]] = {}
     for t in targets:
-        own = _scans_of(science, t)
-        chosen = min(
-            phase,
-            key=lambda p: (round(_mean_time_gap_s(own, _scans_of(science, p)), 3), _angle_rad(eb, t, p), p),
-        )
+        own = mids.get(t, _NO_SCANS)
+        gap_to = {p: _mean_time_gap_s(own, mids_sorted.get(p, _NO_SCANS)) for p in phase}
+        chosen = min(phase, key=lambda p: (round(gap_to[p], 3), _angle_rad(eb, t, p), p))
         groups.setdefault(chosen, []).append(t)
-        gaps.setdefault(chosen, []).append(_mean_time_gap_s(own, _scans_of(science, chosen)))
+        gaps.setdefault(chosen, []).append(gap_to[chosen])
     result = []
     for p, members in sorted(groups.items()):
         if len(phase) == 1:

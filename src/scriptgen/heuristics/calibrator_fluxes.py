@@ -147,16 +147,23 @@ def parse(text: str, *, fmt: str) -> dict[str, CatalogueFlux]:
 
 def load(path: str | Path) -> dict[str, CatalogueFlux]:
     """Read a calibrator-flux file; the suffix says the format."""
+    from ..textfiles import read_text
+
     path = Path(path)
     try:
-        text = path.read_text()
-    except OSError as exc:
-        raise CalibratorFluxError(f"cannot read calibrator fluxes {path}: {exc.strerror}") from None
+        text = read_text(path, "calibrator fluxes")
+    except ScriptgenError as exc:
+        raise CalibratorFluxError(str(exc)) from None
     fmt = path.suffix.lower().lstrip(".")
     try:
-        return parse(text, fmt=fmt)
+        entries = parse(text, fmt=fmt)
     except CalibratorFluxError as exc:
         raise CalibratorFluxError(f"{path}: {exc}") from None
+    if not entries:
+        # Given a file, the analyst meant a catalogue: an empty one is a mistake
+        # (a wrong file, a failed export), not "no catalogue".
+        raise CalibratorFluxError(f"{path} lists no calibrator (empty, or a header only)")
+    return entries
 
 
 def lookup(entries: dict[str, CatalogueFlux] | None, source: str) -> CatalogueFlux | None:

@@ -287,6 +287,8 @@ def format_cont_ranges(
 
 
 _RANGE = re.compile(r"^(\d+)\s*~\s*(\d+)$")
+#: More channels than any ALMA correlator mode gives (cont.dat sanity bound).
+MAX_CHANNELS = 1 << 20
 
 
 def parse_cont_ranges(text: str, nchan: Mapping[int, int] | None = None) -> dict[str, dict[int, LineFree]]:
@@ -318,6 +320,13 @@ def parse_cont_ranges(text: str, nchan: Mapping[int, int] | None = None) -> dict
                 spw = int(line[len("SpectralWindow:") :].strip())
             except ValueError:
                 raise ContRangesError(f"{where}: spectral window must be a number: {raw.strip()!r}") from None
+            if nchan is not None and spw not in nchan:
+                raise ContRangesError(
+                    f"{where}: spectral window {spw} is not a science window of the MS "
+                    f"(science windows: {sorted(nchan)})"
+                )
+            if (fld, spw) in ranges:
+                raise ContRangesError(f"{where}: field {fld!r} spectral window {spw} is given twice")
             ranges[(fld, spw)] = []
             continue
         if fld is None or spw is None:
@@ -330,6 +339,8 @@ def parse_cont_ranges(text: str, nchan: Mapping[int, int] | None = None) -> dict
         if not match:
             raise ContRangesError(f"{where}: expected 'first~last', ALL or NONE, got {raw.strip()!r}")
         a, b = int(match.group(1)), int(match.group(2))
+        if b >= MAX_CHANNELS:
+            raise ContRangesError(f"{where}: channel {b} is beyond any ALMA window ({MAX_CHANNELS} channels)")
         if a > b:
             raise ContRangesError(f"{where}: range {a}~{b} runs backwards")
         if nchan is not None and spw in nchan and b >= nchan[spw]:

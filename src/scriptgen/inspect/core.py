@@ -27,6 +27,7 @@ from pathlib import Path
 
 from .. import casa_env, derive
 from ..model import ExecBlock, Field, Scan, SpectralWindow, SpwKind
+from ..safenames import check_stem
 from .antennas import read_antennas
 from .correlations import read_has_cross_correlations
 from .errors import NoIntents, NoScienceWindows
@@ -57,7 +58,8 @@ class Inspection:
 def uid_from_path(path: Path) -> str:
     name = path.name.rstrip("/") or path.resolve().name
     match = _UID_FROM_NAME.match(name)
-    return match.group(1) if match else name
+    # The uid names every file written for the EB (safenames has the rules).
+    return check_stem(match.group(1) if match else name, f"EB name of {str(path)!r}")
 
 
 def _sorted_union(groups) -> tuple:

@@ -45,7 +45,9 @@ def read_tsys(ms: Path) -> tuple[TsysMeasurement, ...]:
         for spw_id in np.unique(spw_ids):
             # One window at a time: spectra of different windows have
             # different channel counts, so the column cannot be read whole.
-            sub = tb.query(f"SPECTRAL_WINDOW_ID == {int(spw_id)}", columns=column)
+            # selectrows, not a TaQL query: casatools writes the table's path
+            # into the query text, and a path with a double quote breaks it.
+            sub = tb.selectrows([int(r) for r in np.flatnonzero(spw_ids == spw_id)])
             try:
                 values = _window_values(sub, column)
                 rows = int(sub.nrows())

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import atomicfile
 from ..errors import ScriptgenError
 from .layout import FOLDERS, QA2_JSON, QA2_TEXT, RAW_NOTE, README, DeliveryIds
 from .plan import Entry, Plan, plan_package
@@ -67,14 +68,19 @@ def load_qa2_report(path: str | Path) -> dict[str, Any]:
     """Read a ``scriptgen qa2 --json`` report, checking that it is one."""
     from ..qa2.report import REPORT_FORMAT
 
+    from ..textfiles import read_text
+    from .qa2check import report_problem
+
+    text = read_text(path, "QA2 report")
     try:
-        data = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise ScriptgenError(f"cannot read QA2 report {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise ScriptgenError(f"QA2 report {path} is not JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != REPORT_FORMAT:
         raise ScriptgenError(f"{path} is not a 'scriptgen qa2 --json' report")
+    problem = report_problem(data)
+    if problem:
+        raise ScriptgenError(f"QA2 report {path} cannot go into a README: {problem}")
     return data
 
 
@@ -118,7 +124,15 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _make_room(dest: Path, member: Path, result: Assembly) -> None:
-    """Move an existing, different ``dest`` aside so nothing is lost."""
+    """Move an existing, different ``dest`` aside so nothing is lost.
+
+    A file's backup name is claimed atomically (two runs never share one).
+    """
+    if dest.is_file() and not dest.is_symlink():
+        backup = atomicfile.claim_copy(dest, dest, ".orig")
+        dest.unlink()
+        result.backed_up.append((dest.relative_to(member).as_posix(), backup.name))
+        return
     backup = _free_backup(dest)
     dest.rename(backup)
     result.backed_up.append((dest.relative_to(member).as_posix(), backup.name))
@@ -132,7 +146,7 @@ def _write_text(member: Path, rel: str, text: str, result: Assembly) -> None:
             result.unchanged.append(rel)
             return
         _make_room(dest, member, result)
-    dest.write_text(text)
+    atomicfile.write_text(dest, text)
     result.written.append(rel)
 
 

@@ -141,11 +141,10 @@ def goal_from_mapping(data: Any, source: str = "science goal") -> ScienceGoal:
 
 def load_goal(path: str | Path) -> ScienceGoal:
     """Read a science-goal file; ``.toml`` is TOML, anything else JSON."""
+    from ..textfiles import read_text
+
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ScriptgenError(f"cannot read science-goal file {path}: {exc.strerror}") from None
+    text = read_text(path, "science-goal file")
     try:
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:

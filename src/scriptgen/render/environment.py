@@ -62,6 +62,8 @@ def _comment(text: str) -> PySource:
 
 def make_environment(user_templates: str | Path | None = None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
+    if user_templates is not None and not Path(user_templates).is_dir():
+        raise TemplateError(f"templates folder {user_templates} does not exist or is not a folder")
     if user_templates is not None:
         loaders.append(jinja2.FileSystemLoader(str(user_templates)))
     loaders.append(jinja2.FileSystemLoader(str(templates_dir())))
@@ -87,4 +89,8 @@ def render_python(env: jinja2.Environment, template: str, **context: Any) -> str
         raise TemplateError(f"template {exc.name!r} not found") from None
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"template {template!r}: {exc.message}") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"template {exc.filename or exc.name or template!r} line {exc.lineno}: {exc.message}") from None
+    except UnicodeDecodeError:
+        raise TemplateError(f"a template used by {template!r} is not UTF-8 text") from None
     return format_python(source, origin=template)
