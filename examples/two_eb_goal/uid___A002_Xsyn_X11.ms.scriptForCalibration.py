@@ -194,6 +194,7 @@ listobs_file = "uid___A002_Xsyn_X11.ms.listobs"
 tsys_table = "uid___A002_Xsyn_X11.ms.tsys"
 wvr_table = "uid___A002_Xsyn_X11.ms.wvr"
 antpos_table = "uid___A002_Xsyn_X11.ms.antpos"
+antpos_json = "uid___A002_Xsyn_X11.ms.antpos.json"
 bandpass_phase_table = "uid___A002_Xsyn_X11.ms.split.ap_pre_bandpass"
 bandpass_table = "uid___A002_Xsyn_X11.ms.split.bandpass"
 phase_int_table = "uid___A002_Xsyn_X11.ms.split.phase_int"
@@ -286,27 +287,39 @@ if mystep in thesteps:
 mystep = 5
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
-    # Fill in antenna position corrections when the observatory published
-    # them for this EB (names, and x, y, z offsets in metres per antenna):
-    #   antpos_antennas = "DA41,DV05"
-    #   antpos_offsets = [0.0001, -0.0002, 0.0, 0.0, 0.0003, 0.0001]
-    antpos_antennas = ""
-    antpos_offsets = []
+    # the observatory's antenna positions for this EB, fetched with
+    # getantposalma (CASA >= 6.7, needs the network; the pipeline's hifa_antpos
+    # does the same) and made into a table by gencal(caltype='antpos',
+    # infile=...); offline, the script says so and goes on without them
+    remove_outputs(antpos_table)
     if applyonly:
-        if os.path.exists(antpos_table):
-            print("applyonly: using the delivered " + antpos_table)
-    else:
-        remove_outputs(antpos_table)
-        if antpos_antennas:
-            gencal(
-                vis=vis,
-                caltable=antpos_table,
-                caltype="antpos",
-                antenna=antpos_antennas,
-                parameter=antpos_offsets,
-            )
+        # scriptForPI: the JSON the analyst's run wrote travels with the
+        # tables, so no network is needed.
+        if os.path.exists(antpos_json):
+            print("applyonly: antenna positions from the delivered " + antpos_json)
         else:
-            print("No antenna position corrections given: no table made")
+            print(
+                "applyonly: no "
+                + antpos_json
+                + " delivered: no antenna position corrections (as in the analyst's run)"
+            )
+    else:
+        remove_outputs(antpos_json)
+        try:
+            from casatasks import getantposalma
+
+            getantposalma(
+                outfile=antpos_json, overwrite=True, asdm="uid://A002/Xsyn/X11"
+            )
+        except Exception as error:
+            remove_outputs(antpos_json)
+            print(
+                "Could not fetch the antenna positions (%s): continuing WITHOUT antenna position "
+                "corrections. To add them, run this step where the network reaches the ALMA service, "
+                "or regenerate with scriptgen generate --antpos FILE." % error
+            )
+    if os.path.exists(antpos_json):
+        gencal(vis=vis, caltable=antpos_table, caltype="antpos", infile=antpos_json)
 
 
 mystep = 6

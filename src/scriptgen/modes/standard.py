@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from .. import derive
 from ..heuristics import calibration as cal
+from ..heuristics import antenna_positions
 from ..heuristics import calibration_choices as choices
 from ..model import ExecBlock, Intent
 from ..naming import CalTables, ms_name
@@ -142,7 +143,18 @@ class StandardMode:
         else:
             decisions.append(Decision("Tsys", tsys_skip))
 
-        steps.append(_step("antpos", "Generation of the antenna position cal table"))
+        antpos = antenna_positions.antpos_choice(eb, (options.antenna_positions or {}).get(eb.uid))
+        steps.append(
+            _step(
+                "antpos",
+                "Generation of the antenna position cal table",
+                context={
+                    "antpos": antpos,
+                    "antpos_data": antpos.given.as_json_data() if antpos.given else None,
+                },
+            )
+        )
+        decisions.append(Decision("antenna positions", antpos.reason))
 
         groups = cal.tsys_groups(eb) if tsys_spws else ()
         apply_apriori = bool(tsys_spws) or wvr.apply
@@ -278,6 +290,7 @@ class StandardMode:
             "tsys_table": tables.tsys,
             "wvr_table": tables.wvr,
             "antpos_table": tables.antpos,
+            "antpos_json": tables.antpos_json,
             "bandpass_phase_table": tables.bandpass_phase,
             "bandpass_table": tables.bandpass,
             "phase_int_table": tables.phase_int,
