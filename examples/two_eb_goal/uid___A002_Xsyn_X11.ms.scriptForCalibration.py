@@ -452,10 +452,10 @@ if mystep in thesteps:
     # themselves), phase per scan (applied to the phase calibrators and their
     # targets) and amplitude per scan, on the calibrators
     # '0,1,2'.
-    # amplitude only (calmode='a', phases come from their own table) and one
-    # solution for both polarisations (gaintype='T', sqrt(2) more signal-to-
-    # noise): as the observatory generator almaqa2csg, delivered scripts and the
-    # pipeline solve flux-transfer amplitudes
+    # amplitude only (calmode='a': phases are solved, or already applied,
+    # separately) and one solution for both polarisations (gaintype='T', sqrt(2)
+    # more signal-to-noise): as the observatory generator almaqa2csg, delivered
+    # scripts and the pipeline solve flux-transfer amplitudes
     save_flags(split_vis, "BeforeGainCalibration", "before gain calibration")
     if solve_now(applyonly, phase_int_table, phase_inf_table):
         remove_outputs(ampli_inf_table)

@@ -25,6 +25,7 @@ from typing import Any
 from . import derive, naming, snapshot
 from .errors import ScriptgenError
 from .heuristics import antenna_positions, calibrator_fluxes
+from .heuristics import flux_equalisation as flux_decisions
 from .model import ExecBlock
 from .modes import CalibrationPlan, PlanOptions
 from .render import WriteReport, make_environment, write_outputs
@@ -60,12 +61,15 @@ class GenerateResult:
     missing: tuple[tuple[str, str], ...]
     report: WriteReport | None
     seconds: float
+    #: Warnings about the EBs together (e.g. quasar variability between EBs).
+    warnings: tuple[str, ...] = ()
 
     def summary_lines(self) -> list[str]:
         """What was written and the main decisions, for the command line."""
         lines = list(self.report.lines()) if self.report else []
         for name, why in self.missing:
             lines.append(f"not written {name}: {why}")
+        lines.extend(self.warnings)
         for the_plan in self.plans:
             lines.append("")
             lines.append(f"{the_plan.eb.uid} (mode {the_plan.mode}):")
@@ -169,10 +173,15 @@ def generate(ebs: Sequence[ExecBlock], options: GenerateOptions) -> GenerateResu
     start = time.perf_counter()
     files, plans, missing = render_files(ebs, options)
     report = write_outputs(options.out_dir, files, force=options.force)
+    warnings = ()
+    if naming.FLUX_SCRIPT in files:
+        variability = flux_decisions.variability_check(ebs)
+        warnings = (variability.reason,) if variability.warn else ()
     return GenerateResult(
         files=files,
         plans=plans,
         missing=missing,
         report=report,
         seconds=time.perf_counter() - start,
+        warnings=warnings,
     )

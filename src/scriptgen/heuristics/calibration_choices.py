@@ -76,7 +76,7 @@ def amplitude_solve() -> AmplitudeSolve:
     return AmplitudeSolve(
         gaintype="T",
         calmode="a",
-        reason="amplitude only (calmode='a', phases come from their own table) and one solution for "
+        reason="amplitude only (calmode='a': phases are solved, or already applied, separately) and one solution for "
         "both polarisations (gaintype='T', sqrt(2) more signal-to-noise): as the observatory "
         "generator almaqa2csg, delivered scripts and the pipeline solve flux-transfer amplitudes",
     )
