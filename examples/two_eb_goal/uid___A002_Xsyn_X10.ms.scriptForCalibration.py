@@ -291,12 +291,14 @@ if mystep in thesteps:
     # getantposalma (CASA >= 6.7, needs the network; the pipeline's hifa_antpos
     # does the same) and made into a table by gencal(caltype='antpos',
     # infile=...); offline, the script says so and goes on without them
-    remove_outputs(antpos_table)
     if applyonly:
         # scriptForPI: the JSON the analyst's run wrote travels with the
         # tables, so no network is needed.
         if os.path.exists(antpos_json):
             print("applyonly: antenna positions from the delivered " + antpos_json)
+            remove_outputs(antpos_table)
+        elif os.path.exists(antpos_table):
+            print("applyonly: using the delivered " + antpos_table)
         else:
             print(
                 "applyonly: no "
@@ -304,7 +306,7 @@ if mystep in thesteps:
                 + " delivered: no antenna position corrections (as in the analyst's run)"
             )
     else:
-        remove_outputs(antpos_json)
+        remove_outputs(antpos_table, antpos_json)
         try:
             from casatasks import getantposalma
 
@@ -318,7 +320,7 @@ if mystep in thesteps:
                 "corrections. To add them, run this step where the network reaches the ALMA service, "
                 "or regenerate with scriptgen generate --antpos FILE." % error
             )
-    if os.path.exists(antpos_json):
+    if os.path.exists(antpos_json) and not os.path.exists(antpos_table):
         gencal(vis=vis, caltable=antpos_table, caltype="antpos", infile=antpos_json)
 
 
