@@ -55,6 +55,7 @@ ebs = {
             "uid___A002_Xsyn_Xb2b.ms.tsys",
             "uid___A002_Xsyn_Xb2b.ms.wvr",
             "uid___A002_Xsyn_Xb2b.ms.antpos",
+            "uid___A002_Xsyn_Xb2b.ms.antpos.json",
             "uid___A002_Xsyn_Xb2b.ms.split.bandpass",
             "uid___A002_Xsyn_Xb2b.ms.split.phase_int",
             "uid___A002_Xsyn_Xb2b.ms.split.phase_inf",

@@ -55,6 +55,7 @@ ebs = {
             "uid___A002_Xsyn_X20.ms.tsys",
             "uid___A002_Xsyn_X20.ms.wvr",
             "uid___A002_Xsyn_X20.ms.antpos",
+            "uid___A002_Xsyn_X20.ms.antpos.json",
             "uid___A002_Xsyn_X20.ms.split.bandpass",
             "uid___A002_Xsyn_X20.ms.split.phase_int",
             "uid___A002_Xsyn_X20.ms.split.phase_inf",

@@ -6,7 +6,7 @@
 # Each EB transferred the flux scale from its own flux calibrator to the phase
 # calibrator 'Jsyn_phase'; their results differ by the flux calibrator's
 # model error. This script averages the phase calibrator's flux per spectral
-# window over the EBs (weighted by fluxscale's errors), keeps every value in
+# window over the EBs (weights below), keeps every value in
 # 'allFluxes.csv', sets the average as the calibrator's model in each EB, re-solves
 # the amplitude gains against it and applies them (calwt=False) to the
 # calibrator and its targets, then concatenates the EBs into 'calibrated.ms'.
@@ -64,6 +64,20 @@ windows = [
 flux_csv = "allFluxes.csv"
 calibrated_ms = "calibrated.ms"
 
+# Weights of the average:
+# each EB's flux uncertainty is fluxscale's statistical error and the 5 %
+# systematic flux-scale uncertainty (Band 3; ALMA flux accuracy 5 % Bands
+# 3-4, 10 % 6-7, 20 % 8-9) in quadrature, so no EB dominates by its
+# statistical error alone
+# Edit the fraction to weigh otherwise (0 weighs by fluxscale's statistical
+# errors alone).
+systematic_fraction = 0.05
+
+# Time between the EBs:
+# the EBs span 1.0 days (at most 14): the phase calibrator's flux is taken
+# to be the same in all of them
+variability_note = ""
+
 
 def phase_calibrator_fluxes(results, field_name):
     """Stokes I flux and error per spectral window of ``field_name``.
@@ -112,34 +126,40 @@ def window_frequency_ghz(results, spw):
     return None
 
 
-def weighted_mean(measurements):
-    """Inverse-variance weighted mean of ``(value, error)`` pairs.
+def weighted_mean(measurements, systematic_fraction=0.0):
+    """Weighted mean of ``(value, error)`` pairs, systematic uncertainty included.
 
-    Inverse-variance weights give the minimum-variance combination of
-    independent measurements of one quantity, which is what the phase
-    calibrator's flux in each EB is (it varies little over the days between
-    EBs of one goal). When any error is zero or missing the weights are
-    meaningless, and the plain mean is used, with the standard error of the
-    values (zero for a single value). Returns ``(mean, error)``.
+    Each value's uncertainty is its (statistical) error and
+    ``systematic_fraction`` of the values' plain mean, in quadrature; the
+    mean is inverse-variance weighted with those. fluxscale's errors are
+    statistical only and can differ by large factors between EBs whose
+    real disagreement is the flux calibrator's model (the same few per
+    cent for every EB of a band): with the systematic part the EBs weigh
+    nearly equally. When any uncertainty is zero (no systematic part, an
+    error missing) the weights are meaningless, and the plain mean is used,
+    with the standard error of the values (zero for a single value).
+    Returns ``(mean, error)``.
     """
     import math
 
     pairs = [(float(v), float(e)) for v, e in measurements]
     if not pairs:
         raise ValueError("no measurement to average")
-    if all(e > 0.0 for _, e in pairs):
-        weights = [1.0 / (e * e) for _, e in pairs]
+    plain = sum(v for v, _ in pairs) / len(pairs)
+    systematic = abs(float(systematic_fraction) * plain)
+    sigmas = [math.sqrt(e * e + systematic * systematic) for _, e in pairs]
+    if all(s > 0.0 for s in sigmas):
+        weights = [1.0 / (s * s) for s in sigmas]
         total = sum(weights)
         mean = sum(w * v for w, (v, _) in zip(weights, pairs)) / total
         return mean, 1.0 / math.sqrt(total)
-    mean = sum(v for v, _ in pairs) / len(pairs)
     if len(pairs) == 1:
-        return mean, 0.0
-    spread = sum((v - mean) ** 2 for v, _ in pairs) / (len(pairs) - 1)
-    return mean, math.sqrt(spread / len(pairs))
+        return plain, 0.0
+    spread = sum((v - plain) ** 2 for v, _ in pairs) / (len(pairs) - 1)
+    return plain, math.sqrt(spread / len(pairs))
 
 
-def equalised_fluxes(per_eb, windows):
+def equalised_fluxes(per_eb, windows, systematic_fraction=0.0):
     """The averaged flux of every window of every EB.
 
     ``per_eb`` maps an EB's MS name to ``{spw: (flux, error)}`` (from
@@ -150,7 +170,7 @@ def equalised_fluxes(per_eb, windows):
     that window's average but still receives it. Returns a list of rows
     (dicts) in window then EB order: ``ms``, ``spw``, ``flux_jy``,
     ``error_jy`` (None when not measured), ``average_flux_jy``,
-    ``average_error_jy``.
+    ``average_error_jy``. ``systematic_fraction`` goes to :func:`weighted_mean`.
     """
     rows = []
     for members in windows:
@@ -166,7 +186,7 @@ def equalised_fluxes(per_eb, windows):
                     "%s spw %d" % (ms, spw) for ms, spw in sorted(members.items())
                 )
             )
-        average, average_error = weighted_mean(measured)
+        average, average_error = weighted_mean(measured, systematic_fraction)
         for ms, spw in sorted(members.items()):
             flux, error = per_eb.get(ms, {}).get(spw, (None, None))
             rows.append(
@@ -280,7 +300,10 @@ elif mystep in thesteps:
         per_eb[ms] = phase_calibrator_fluxes(results, eb["phase_calibrator"])
         for spw in per_eb[ms]:
             frequencies[(ms, spw)] = window_frequency_ghz(results, spw)
-    rows = equalised_fluxes(per_eb, windows)
+    rows = equalised_fluxes(per_eb, windows, systematic_fraction)
+    if variability_note:
+        print(variability_note)
+        casalog.post(variability_note, "WARN", "scriptForFluxCalibration")
     for row in rows:
         row["field"] = ebs[row["ms"]]["phase_calibrator"]
         row["frequency_ghz"] = frequencies.get((row["ms"], row["spw"]))
@@ -301,6 +324,10 @@ elif mystep in thesteps:
 # the model column. One amplitude per antenna and window over the whole EB
 # (combine='scan'): the data are calibrated already, what is left to correct
 # is the flux scale, and one solution per EB keeps noise out of it.
+# amplitude only (calmode='a': phases are solved, or already applied,
+# separately) and one solution for both polarisations (gaintype='T', sqrt(2)
+# more signal-to-noise): as the observatory generator almaqa2csg, delivered
+# scripts and the pipeline solve flux-transfer amplitudes
 mystep = 1
 if mystep in thesteps:
     announce(mystep)
@@ -325,7 +352,7 @@ if mystep in thesteps:
             field=calibrator,
             solint="inf",
             combine="scan",
-            gaintype="G",
+            gaintype="T",
             calmode="a",
         )
 

@@ -198,6 +198,7 @@ listobs_file = "uid___A002_Xsyn_X10.ms.listobs"
 tsys_table = "uid___A002_Xsyn_X10.ms.tsys"
 wvr_table = "uid___A002_Xsyn_X10.ms.wvr"
 antpos_table = "uid___A002_Xsyn_X10.ms.antpos"
+antpos_json = "uid___A002_Xsyn_X10.ms.antpos.json"
 bandpass_phase_table = "uid___A002_Xsyn_X10.ms.split.ap_pre_bandpass"
 bandpass_table = "uid___A002_Xsyn_X10.ms.split.bandpass"
 phase_int_table = "uid___A002_Xsyn_X10.ms.split.phase_int"
@@ -217,13 +218,17 @@ if mystep in thesteps:
     announce(mystep, step_title[mystep])
     # The MS is used as it is when present; otherwise the ASDM of the same
     # name is imported (delete the MS to import again).
+    # asis keeps the ASDM tables later steps read: science goal (SBSummary), EB
+    # times (ExecBlock), online averaging (CorrelatorMode), catalogue fluxes and
+    # rest frequencies (Source), Tsys/WVR metadata and the antenna, pad and
+    # receiver records
     if os.path.isdir(vis):
         print("Using the existing " + vis)
     else:
         importasdm(
             asdm="uid___A002_Xsyn_X10",
             vis=vis,
-            asis="Antenna Station Receiver Source CalAtmosphere CalWVR",
+            asis="SBSummary ExecBlock CorrelatorMode Source CalAtmosphere CalWVR Antenna Station Receiver",
             bdfflags=True,
             process_caldevice=False,
             with_pointing_correction=True,
@@ -286,27 +291,41 @@ if mystep in thesteps:
 mystep = 5
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
-    # Fill in antenna position corrections when the observatory published
-    # them for this EB (names, and x, y, z offsets in metres per antenna):
-    #   antpos_antennas = "DA41,DV05"
-    #   antpos_offsets = [0.0001, -0.0002, 0.0, 0.0, 0.0003, 0.0001]
-    antpos_antennas = ""
-    antpos_offsets = []
+    # the observatory's antenna positions for this EB, fetched with
+    # getantposalma (CASA >= 6.7, needs the network; the pipeline's hifa_antpos
+    # does the same) and made into a table by gencal(caltype='antpos',
+    # infile=...); offline, the script says so and goes on without them
     if applyonly:
-        if os.path.exists(antpos_table):
+        # scriptForPI: the JSON the analyst's run wrote travels with the
+        # tables, so no network is needed.
+        if os.path.exists(antpos_json):
+            print("applyonly: antenna positions from the delivered " + antpos_json)
+            remove_outputs(antpos_table)
+        elif os.path.exists(antpos_table):
             print("applyonly: using the delivered " + antpos_table)
-    else:
-        remove_outputs(antpos_table)
-        if antpos_antennas:
-            gencal(
-                vis=vis,
-                caltable=antpos_table,
-                caltype="antpos",
-                antenna=antpos_antennas,
-                parameter=antpos_offsets,
-            )
         else:
-            print("No antenna position corrections given: no table made")
+            print(
+                "applyonly: no "
+                + antpos_json
+                + " delivered: no antenna position corrections (as in the analyst's run)"
+            )
+    else:
+        remove_outputs(antpos_table, antpos_json)
+        try:
+            from casatasks import getantposalma
+
+            getantposalma(
+                outfile=antpos_json, overwrite=True, asdm="uid://A002/Xsyn/X10"
+            )
+        except Exception as error:
+            remove_outputs(antpos_json)
+            print(
+                "Could not fetch the antenna positions (%s): continuing WITHOUT antenna position "
+                "corrections. To add them, run this step where the network reaches the ALMA service, "
+                "or regenerate with scriptgen generate --antpos FILE." % error
+            )
+    if os.path.exists(antpos_json) and not os.path.exists(antpos_table):
+        gencal(vis=vis, caltable=antpos_table, caltype="antpos", infile=antpos_json)
 
 
 mystep = 6
@@ -406,13 +425,15 @@ if mystep in thesteps:
     save_flags(split_vis, "BeforeBandpassCalibration", "before bandpass calibration")
     if solve_now(applyonly, bandpass_table):
         remove_outputs(bandpass_phase_table)
-        # Phase per integration on the central channels, so that the bandpass
-        # averages coherently over time.
+        # Phase per integration, so that the bandpass averages coherently over
+        # time:
+        # phase per integration over the whole window (observatory generator
+        # almaqa2csg, pipeline phaseupbw=''), sqrt(8) more signal-to-noise than
+        # the central 1/8 of the channels
         gaincal(
             vis=split_vis,
             caltable=bandpass_phase_table,
             field="0",
-            spw="0:28~35,1:28~35,2:28~35,3:28~35",
             solint="int",
             refant=refant,
             calmode="p",
@@ -433,9 +454,14 @@ if mystep in thesteps:
 mystep = 11
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
-    # Phase per integration (applied to the calibrators themselves), phase
-    # per scan (transferred to the targets) and amplitude per scan, on the
-    # calibrators '0,1,2'.
+    # Phase per integration (applied to the bandpass and flux calibrators
+    # themselves), phase per scan (applied to the phase calibrators and their
+    # targets) and amplitude per scan, on the calibrators
+    # '0,1,2'.
+    # amplitude only (calmode='a': phases are solved, or already applied,
+    # separately) and one solution for both polarisations (gaintype='T', sqrt(2)
+    # more signal-to-noise): as the observatory generator almaqa2csg, delivered
+    # scripts and the pipeline solve flux-transfer amplitudes
     save_flags(split_vis, "BeforeGainCalibration", "before gain calibration")
     if solve_now(applyonly, phase_int_table, phase_inf_table):
         remove_outputs(ampli_inf_table)
@@ -463,7 +489,8 @@ if mystep in thesteps:
             field="0,1,2",
             solint="inf",
             refant=refant,
-            calmode="ap",
+            gaintype="T",
+            calmode="a",
             gaintable=[bandpass_table, phase_int_table],
         )
     # The flags applycal (step 13) starts from; a rerun of applycal goes back to them.
@@ -495,8 +522,10 @@ if mystep in thesteps:
     # calibration), so flags from an earlier run's solutions do not stay.
     if not restore_flags(split_vis, "BeforeApplycal"):
         save_flags(split_vis, "BeforeApplycal", "before applycal")
-    # Calibrators: their own solutions.
-    for calibrator in ["0", "1", "2"]:
+    # bandpass and flux calibrators: their own per-integration phases
+    # (phase_int), so that their data are coherent for the bandpass and the flux
+    # scale
+    for calibrator in ["0", "1"]:
         applycal(
             vis=split_vis,
             field=calibrator,
@@ -506,11 +535,13 @@ if mystep in thesteps:
             calwt=True,
             flagbackup=False,
         )
-    # Targets (fields '3'):
-    # field 2 ('Jsyn_phase') is the only phase calibrator
+    # Fields '2,3':
+    # field 2 ('Jsyn_phase') is the only phase calibrator; its scan-averaged
+    # phases (phase_inf) calibrate it and its targets alike, so its image tests
+    # the phase transfer (delivered ALMA scripts, pipeline hifa_timegaincal)
     applycal(
         vis=split_vis,
-        field="3",
+        field="2,3",
         gaintable=[bandpass_table, phase_inf_table, flux_inf_table],
         gainfield=["", "2", "2"],
         interp=["linear,linear", "linear", "linear"],

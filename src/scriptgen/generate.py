@@ -24,7 +24,8 @@ from typing import Any
 
 from . import derive, naming, snapshot
 from .errors import ScriptgenError
-from .heuristics import calibrator_fluxes
+from .heuristics import antenna_positions, calibrator_fluxes
+from .heuristics import flux_equalisation as flux_decisions
 from .model import ExecBlock
 from .modes import CalibrationPlan, PlanOptions
 from .render import WriteReport, make_environment, write_outputs
@@ -47,6 +48,9 @@ class GenerateOptions:
     mode: str | None = None
     force: bool = False
     casa_version: str | None = field(default_factory=calibration.casa_version)
+    #: getantposalma JSON files (``--antpos``), one per EB at most; the EBs
+    #: without one fetch their positions when their script runs.
+    antpos: Sequence[str | Path] = ()
 
 
 @dataclass(frozen=True)
@@ -57,12 +61,15 @@ class GenerateResult:
     missing: tuple[tuple[str, str], ...]
     report: WriteReport | None
     seconds: float
+    #: Warnings about the EBs together (e.g. quasar variability between EBs).
+    warnings: tuple[str, ...] = ()
 
     def summary_lines(self) -> list[str]:
         """What was written and the main decisions, for the command line."""
         lines = list(self.report.lines()) if self.report else []
         for name, why in self.missing:
             lines.append(f"not written {name}: {why}")
+        lines.extend(self.warnings)
         for the_plan in self.plans:
             lines.append("")
             lines.append(f"{the_plan.eb.uid} (mode {the_plan.mode}):")
@@ -109,6 +116,24 @@ def _catalogue(option) -> Mapping[str, Any] | None:
     return calibrator_fluxes.load(option)
 
 
+def _antenna_positions(paths: Sequence[str | Path], ebs: Sequence[ExecBlock]) -> dict[str, Any]:
+    """EB uid -> the analyst's antenna-position file, checked against that EB."""
+    files = []
+    for path in paths:
+        try:
+            text = Path(path).read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScriptgenError(f"{path}: cannot read the antenna-position file ({exc.__class__.__name__})") from None
+        try:
+            files.append(antenna_positions.parse(text, str(path)))
+        except antenna_positions.AntposError as exc:
+            raise ScriptgenError(str(exc)) from None
+    try:
+        return antenna_positions.assign(files, list(ebs))
+    except antenna_positions.AntposError as exc:
+        raise ScriptgenError(str(exc)) from None
+
+
 def render_files(ebs: Sequence[ExecBlock], options: GenerateOptions):
     """Every output as text (relative name -> text), the plans, and what is missing."""
     if not ebs:
@@ -120,6 +145,7 @@ def render_files(ebs: Sequence[ExecBlock], options: GenerateOptions):
     plan_options = PlanOptions(
         calibrator_fluxes=_catalogue(options.calibrator_fluxes),
         casa_version=options.casa_version,
+        antenna_positions=_antenna_positions(options.antpos, ebs),
     )
     files: dict[str, str] = {}
     plans = []
@@ -147,10 +173,15 @@ def generate(ebs: Sequence[ExecBlock], options: GenerateOptions) -> GenerateResu
     start = time.perf_counter()
     files, plans, missing = render_files(ebs, options)
     report = write_outputs(options.out_dir, files, force=options.force)
+    warnings = ()
+    if naming.FLUX_SCRIPT in files:
+        variability = flux_decisions.variability_check(ebs)
+        warnings = (variability.reason,) if variability.warn else ()
     return GenerateResult(
         files=files,
         plans=plans,
         missing=missing,
         report=report,
         seconds=time.perf_counter() - start,
+        warnings=warnings,
     )

@@ -65,6 +65,12 @@ class CalTables:
         return f"{self.ms}.antpos"
 
     @property
+    def antpos_json(self) -> str:
+        """The antenna positions (getantposalma's JSON) the antpos table was made from;
+        delivered so that scriptForPI never needs the network."""
+        return f"{self.ms}.antpos.json"
+
+    @property
     def listobs(self) -> str:
         return f"{self.ms}.listobs"
 
@@ -119,6 +125,7 @@ class CalTables:
             self.tsys,
             self.wvr,
             self.antpos,
+            self.antpos_json,
             self.bandpass,
             self.phase_int,
             self.phase_inf,

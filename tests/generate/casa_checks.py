@@ -45,3 +45,53 @@ def mean_real_per_spw(ms: Path, field_id: int, column: str = "DATA") -> dict[int
     finally:
         tb.close()
     return result
+
+
+def phase_scatter(ms: Path, field_id: int, column: str = "CORRECTED_DATA") -> tuple[float, float, int]:
+    """How far a point source's calibrated phases scatter, and how far noise alone would.
+
+    Per row, window and correlation the unflagged channels are averaged; the
+    first number is the RMS of those averages' phases (degrees; a point
+    source at the phase centre has phase 0). The second is the thermal part
+    of it, from the channel-to-channel differences of the same data (a
+    phase error common to the channels of an integration cancels in them):
+    sigma_channel / sqrt(n_channels) / |average|, RMS over the same samples.
+    The third is the number of samples.
+    """
+    from scriptgen import casa_env
+
+    tb = casa_env.casatools().table()
+    tb.open(str(Path(ms) / "DATA_DESCRIPTION"))
+    n_dd = tb.nrows()
+    tb.close()
+    phases, noise = [], []
+    tb.open(str(ms))
+    try:
+        for dd in range(n_dd):
+            sub = tb.query(f"FIELD_ID=={field_id} && DATA_DESC_ID=={dd} && ANTENNA1!=ANTENNA2")
+            try:
+                if sub.nrows() == 0:
+                    continue
+                data = sub.getcol(column)  # [corr, chan, row]
+                flags = sub.getcol("FLAG")
+            finally:
+                sub.close()
+            good = ~flags
+            n = good.sum(axis=1)
+            keep = n >= 4
+            average = np.where(good, data, 0).sum(axis=1) / np.maximum(n, 1)
+            diffs = np.diff(data, axis=1)
+            both = good[:, 1:, :] & good[:, :-1, :]
+            n_diff = both.sum(axis=1)
+            # Var(V[c+1] - V[c]) = 2 sigma^2 per complex channel (sigma^2 = re + im variance).
+            var = (np.abs(np.where(both, diffs, 0)) ** 2).sum(axis=1) / np.maximum(n_diff, 1) / 2
+            sigma_phase = np.sqrt(var / 2 / np.maximum(n, 1)) / np.maximum(np.abs(average), 1e-30)
+            phases.append(np.angle(average[keep]))
+            noise.append(sigma_phase[keep])
+    finally:
+        tb.close()
+    phases = np.concatenate(phases)
+    noise = np.concatenate(noise)
+    rms = float(np.degrees(np.sqrt(np.mean(phases**2))))
+    thermal = float(np.degrees(np.sqrt(np.mean(noise**2))))
+    return rms, thermal, int(phases.size)

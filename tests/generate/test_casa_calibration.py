@@ -17,7 +17,7 @@ from scriptgen.generate import GenerateOptions, generate
 from scriptgen.inspect import inspect_ms
 from scriptgen.runner import run_script
 
-from .casa_checks import mean_real_per_spw
+from .casa_checks import mean_real_per_spw, phase_scatter
 
 pytestmark = pytest.mark.casa
 
@@ -104,6 +104,51 @@ def test_fluxscale_results_are_saved_as_json(calibrated_standard):
     fluxes = [results[str(phase)][str(s)]["fluxd"][0] for s in range(len(truth.science_spws))]
     true = [truth.field(phase).spw_flux_jy[s] for s in sorted(truth.science_spws)]
     assert all(abs(f / t - 1) < PHASE_TOLERANCE for f, t in zip(fluxes, true))
+
+
+def test_the_phase_calibrator_is_not_self_calibrated(calibrated_standard, tmp_path, timings):
+    """The phase calibrator's calibrated phases carry the phase-transfer error.
+
+    The script gives the phase calibrator the scan-averaged phases its
+    targets get (issue 8), so within each scan its phases keep the
+    atmospheric wander that linear interpolation between scans misses: their
+    scatter exceeds the thermal scatter measured from the same data. The
+    same data calibrated with the calibrator's own per-integration phases
+    (the old choice) scatter less, and no more than thermal noise. If the
+    script still self-calibrated the phase calibrator, the two would be equal.
+    """
+    from scriptgen import casa_env
+
+    truth, eb, work, _, _ = calibrated_standard
+    tables = naming.CalTables(naming.ms_name(eb.uid))
+    (phase,) = truth.field_ids("phase")
+    transfer, thermal, n = phase_scatter(work / tables.split, phase)
+
+    selfcal_ms = tmp_path / "selfcal.ms"
+    shutil.copytree(work / tables.split, selfcal_ms)
+    start = time.perf_counter()
+    casa_env.casatasks().applycal(
+        vis=str(selfcal_ms),
+        field=str(phase),
+        gaintable=[str(work / t) for t in (tables.bandpass, tables.phase_int, tables.flux_inf)],
+        gainfield=["", str(phase), str(phase)],
+        interp=["linear,linear", "linear", "linear"],
+        calwt=True,
+        flagbackup=False,
+    )
+    timings.append(("applycal with per-integration phases (phase calibrator)", time.perf_counter() - start))
+    selfcal, selfcal_thermal, _ = phase_scatter(selfcal_ms, phase)
+    excess = (transfer**2 - thermal**2) ** 0.5 if transfer > thermal else 0.0
+    print(
+        f"[phase calibrator] phase RMS with phase transfer {transfer:.3f} deg, self-calibrated "
+        f"{selfcal:.3f} deg, thermal {thermal:.3f} deg (self-cal data {selfcal_thermal:.3f}), "
+        f"excess over thermal {excess:.3f} deg, {n} samples"
+    )
+    # The sample variance of n phases is known to sqrt(2/n): with ~10^4
+    # samples, 5 % in variance is many standard errors.
+    assert transfer**2 > 1.05 * thermal**2
+    assert selfcal**2 < 1.02 * selfcal_thermal**2
+    assert transfer > 1.03 * selfcal
 
 
 def test_applyonly_reapplies_the_delivered_tables(calibrated_standard, tmp_path, timings):

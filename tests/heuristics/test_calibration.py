@@ -78,8 +78,10 @@ def test_narrow_or_mixed_windows_are_solved_per_channel():
     assert cal.bandpass_solint(mixed)[0] == "inf"
 
 
-def test_presolve_uses_the_central_eighth_of_each_window():
-    assert cal.presolve_selection(tdm_fdm_eb()).split(",")[0] == "0:420~539"
+def test_presolve_uses_every_channel_of_every_window():
+    choice = cal.bandpass_choice(tdm_fdm_eb())
+    assert choice.presolve_spw == ""
+    assert "whole window" in choice.presolve_reason and "almaqa2csg" in choice.presolve_reason
 
 
 def test_bandpass_calibrator_is_the_bandpass_field():

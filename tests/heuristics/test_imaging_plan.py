@@ -45,7 +45,8 @@ def test_single_field_plan():
     assert len(plan.cubes) == 4 and {c.outframe for c in plan.cubes} == {"LSRK"}
     assert plan.cubes[1].vis == "x.ms.split.cal.contsub"
     assert plan.contsub.fitspec["3"]["11"]["chan"].count(";") == 1
-    assert plan.contsub.fitspec["3"]["9"]["chan"] == ""
+    assert plan.contsub.fitspec["3"]["9"]["chan"] == "0~959"  # explicit, never CASA's default
+    assert plan.contsub.spw == "9,11,13,15"
     assert [c.field for c in plan.calibrators] == ["0", "2"]
     assert "continuum" in " ".join(plan.decisions)
 

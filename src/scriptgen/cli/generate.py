@@ -35,8 +35,14 @@ Quasar flux calibrators need a catalogue flux. Pass them in a small CSV
   source,flux_jy,spix,reffreq_ghz,date,note
   J1058+0133,3.12,-0.55,103.5,2024-05-01,ALMA catalogue
 
+Antenna position corrections: each calibration script fetches the
+observatory's for its EB with CASA's getantposalma (network needed when it
+runs; offline it goes on without them). To use a file instead (the JSON
+getantposalma writes), pass --antpos FILE, once per EB.
+
 examples:
   scriptgen generate uid___A002_X1_X2.ms --out script/
+  scriptgen generate uid___A002_X1_X2.ms --out script/ --antpos uid___A002_X1_X2.antpos.json
   scriptgen generate eb1.json eb2.json --out script/ --calibrator-fluxes fluxes.csv
   scriptgen generate uid___A002_X1_X2.ms --out script/ --templates my_templates/
   scriptgen generate --from-delivery member.uid___A001_X1_X3/   # pipeline or mixed delivery
@@ -60,6 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--templates",
         metavar="DIR",
         help="folder of templates that override the packaged ones (same relative paths)",
+    )
+    parser.add_argument(
+        "--antpos",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="antenna positions in getantposalma's JSON format, used instead of fetching them (once per EB)",
     )
     from ..modes import available
 
@@ -118,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
         templates=args.templates,
         mode=args.mode,
         force=args.force,
+        antpos=tuple(args.antpos),
     )
     result = generate(ebs, options)
     if getattr(args, "quiet", False):

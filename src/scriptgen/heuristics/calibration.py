@@ -47,11 +47,16 @@ TDM_EDGE_FRACTION = 1 / 16
 #: raises the solution's signal-to-noise by sqrt(nchan/256).
 BANDPASS_POINTS_PER_WINDOW = 256
 
-#: The bandpass phase pre-solve uses the central 1/8 of each window:
-#: enough channels for a per-integration phase solution, narrow enough that
-#: the bandpass phase slope across them is negligible, and away from the
-#: edge roll-off.
-PRESOLVE_FRACTION = 1 / 8
+#: The bandpass phase pre-solve uses every channel of each window (the
+#: observatory generator almaqa2csg's default; the pipeline's
+#: ``phaseupbw=''``): a central 1/8 of the channels would cost sqrt(8) in
+#: signal-to-noise, and the bandpass phase slope across a window is what the
+#: bandpass itself then solves, so it does not bias a per-integration phase
+#: that only has to make the time average coherent.
+PRESOLVE_REASON = (
+    "phase per integration over the whole window (observatory generator almaqa2csg, pipeline "
+    "phaseupbw=''), sqrt(8) more signal-to-noise than the central 1/8 of the channels"
+)
 
 #: ALMA's water-vapour radiometers deliver a reading every 1.152 s; when
 #: the correlator integrates longer, wvrgcal should smooth to the
@@ -273,8 +278,9 @@ def tdm_edge_flags(eb: ExecBlock) -> EdgeFlags:
 class BandpassChoice:
     field_id: int
     solint: str
-    presolve_spw: str  # central channels for the phase pre-solve (split ids)
+    presolve_spw: str  # spw selection for the phase pre-solve ('' = every channel)
     reason: str
+    presolve_reason: str = PRESOLVE_REASON
 
 
 def bandpass_field(eb: ExecBlock) -> int:
@@ -311,15 +317,11 @@ def bandpass_solint(eb: ExecBlock) -> tuple[str, str]:
 
 
 def presolve_selection(eb: ExecBlock) -> str:
-    """Central channels of each science window (split ids) for the phase pre-solve."""
-    parts = []
-    split_ids = split_spw_ids(eb)
-    for spw_id in sorted(split_ids):
-        nchan = eb.spw(spw_id).nchan
-        width = max(1, int(round(nchan * PRESOLVE_FRACTION)))
-        start = (nchan - width) // 2
-        parts.append(f"{split_ids[spw_id]}:{start}~{start + width - 1}")
-    return ",".join(parts)
+    """The windows for the phase pre-solve: ``''``, every channel of every science window.
+
+    (Edge channels flagged earlier stay out by their flags.)
+    """
+    return ""
 
 
 def bandpass_choice(eb: ExecBlock) -> BandpassChoice:

@@ -25,6 +25,7 @@ from .. import derive, naming
 from ..errors import ScriptgenError
 from ..model import ExecBlock, Role
 from . import imaging as im
+from . import contsub as cs
 from . import linefree as lf
 from . import sensitivity as sens
 
@@ -150,6 +151,8 @@ class ContSub:
     fitorder: int
     datacolumn: str
     notes: tuple[str, ...]
+    #: The windows uvcontsub fits (those with line-free channels somewhere).
+    spw: str = ""
 
 
 @dataclass(frozen=True)
@@ -341,7 +344,7 @@ def plan_imaging(
     noise: dict[str, sens.NoiseEstimate] = {}
     continuum: list[ImageSpec] = []
     cubes: list[ImageSpec] = []
-    fitspec: dict[str, dict[str, dict]] = {}
+    contsub_windows: dict[str, tuple[lf.LineFree, ...]] = {}
     contsub_vis = naming.contsub_ms(inputs.ms)
 
     for name, fids in sources.items():
@@ -407,13 +410,8 @@ def plan_imaging(
                 f"{' nterms=2' if nterms == 2 else ''}, gridder {gridder}, threshold "
                 f"{im.quantity(thr, 'Jy', 3)} (expected noise {est.sigma_jy * 1e3:.3g} mJy)"
             )
-        # Continuum subtraction: fit the line-free channels of every window.
-        per_spw = {}
-        for w in windows:
-            if w.line_free:
-                per_spw[str(w.spw_id)] = {"chan": lf.selection(w.line_free, w.nchan), "fitorder": 1}
-        if per_spw:
-            fitspec[field_sel] = per_spw
+        # Continuum subtraction: decided for every field at once below (heuristics.contsub).
+        contsub_windows[field_sel] = windows
 
         # Cubes, one per science window, from the continuum-subtracted data.
         for w in windows:
@@ -470,19 +468,17 @@ def plan_imaging(
             )
 
     contsub = None
-    if fitspec:
+    fit = cs.contsub_choice(contsub_windows)
+    if fit is not None:
         contsub = ContSub(
             vis=inputs.ms,
             outputvis=contsub_vis,
-            field=",".join(fitspec),
-            fitspec=fitspec,
-            fitorder=1,
+            field=",".join(fit.fitspec),
+            fitspec=fit.fitspec,
+            fitorder=cs.FIT_ORDER,
             datacolumn=inputs.datacolumn,
-            notes=(
-                "uvcontsub (CASA >= 6.5; the old task is uvcontsub_old) fits a first-order "
-                "polynomial to the line-free channels of each window (cont.dat) and subtracts it",
-                "the output keeps only the target fields, so the cubes select them by name",
-            ),
+            notes=fit.notes + ("the output keeps only the target fields, so the cubes select them by name",),
+            spw=fit.spw,
         )
 
     calibrators: list[ImageSpec] = []

@@ -65,6 +65,10 @@ class PlanOptions:
 
     calibrator_fluxes: Mapping[str, Any] | None = None
     casa_version: str | None = None
+    #: Antenna positions given to scriptgen (``--antpos``): EB uid ->
+    #: :class:`scriptgen.heuristics.antenna_positions.AntposFile`. An EB
+    #: without one fetches them when its script runs.
+    antenna_positions: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from __future__ import annotations
 from .. import derive
 from ..heuristics import calibration as cal
 from ..heuristics import solar_system as solar
+from ..heuristics import antenna_positions
+from ..heuristics import calibration_choices as choices
 from ..model import ExecBlock, Intent
 from ..naming import CalTables, ms_name
 from .plan import CalibrationPlan, Decision, PlanOptions, Step, frozen_mapping
@@ -91,7 +93,10 @@ class StandardMode:
         decisions: list[Decision] = [Decision("reference antenna", f"{refant.refant!r}, best first. {refant.reason}")]
 
         steps: list[Step] = []
-        steps.append(_step("import", "Import of the ASDM", context={"asdm": eb.uid}))
+        asis = choices.import_asis()
+        amplitude = choices.amplitude_solve()
+        applications = choices.gain_applications(eb)
+        steps.append(_step("import", "Import of the ASDM", context={"asdm": eb.uid, "asis": asis}))
         steps.append(_step("listobs", "Listobs"))
 
         steps.append(
@@ -139,7 +144,18 @@ class StandardMode:
         else:
             decisions.append(Decision("Tsys", tsys_skip))
 
-        steps.append(_step("antpos", "Generation of the antenna position cal table"))
+        antpos = antenna_positions.antpos_choice(eb, (options.antenna_positions or {}).get(eb.uid))
+        steps.append(
+            _step(
+                "antpos",
+                "Generation of the antenna position cal table",
+                context={
+                    "antpos": antpos,
+                    "antpos_data": antpos.given.as_json_data() if antpos.given else None,
+                },
+            )
+        )
+        decisions.append(Decision("antenna positions", antpos.reason))
 
         groups = cal.tsys_groups(eb) if tsys_spws else ()
         apply_apriori = bool(tsys_spws) or wvr.apply
@@ -207,6 +223,7 @@ class StandardMode:
             )
         )
         decisions.append(Decision("bandpass", f"solint {bandpass.solint!r}; {bandpass.reason}"))
+        decisions.append(Decision("amplitude solve", amplitude.reason))
 
         do_fluxscale = bool(fluxscale.transfer)
         short_baselines = solar.resolved_flux_calibrator_antennas(eb, fluxscale.reference)
@@ -219,6 +236,7 @@ class StandardMode:
                 context={
                     "calibrators": cal.ids(calibrators),
                     "fluxscale": do_fluxscale,
+                    "amplitude": amplitude,
                     # gains, fluxscale, applycal follow each other in this mode.
                     "applycal_step": len(steps) + 2,
                 },
@@ -244,16 +262,17 @@ class StandardMode:
                 "applycal",
                 "Application of the bandpass and gain cal tables",
                 context={
-                    "calibrators": [str(f) for f in calibrators],
-                    "transfers": [
-                        {"phase": str(t.phase_field_id), "targets": cal.ids(t.target_field_ids), "reason": t.reason}
-                        for t in transfers
+                    "applications": applications,
+                    "self_calibrated": [str(f) for f in applications.self_calibrated],
+                    "groups": [
+                        {"phase": str(g.phase_field_id), "fields": cal.ids(g.field_ids), "reason": g.reason}
+                        for g in applications.groups
                     ],
                 },
             )
         )
-        for t in transfers:
-            decisions.append(Decision("phase transfer", f"targets {cal.ids(t.target_field_ids)}: {t.reason}"))
+        for g in applications.groups:
+            decisions.append(Decision("phase transfer", f"fields {cal.ids(g.field_ids)}: {g.reason}"))
         if not transfers:
             decisions.append(Decision("phase transfer", "no target with a phase calibrator: only calibrators are calibrated"))
 
@@ -279,6 +298,7 @@ class StandardMode:
             "tsys_table": tables.tsys,
             "wvr_table": tables.wvr,
             "antpos_table": tables.antpos,
+            "antpos_json": tables.antpos_json,
             "bandpass_phase_table": tables.bandpass_phase,
             "bandpass_table": tables.bandpass,
             "phase_int_table": tables.phase_int,

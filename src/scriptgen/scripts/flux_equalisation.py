@@ -17,7 +17,6 @@ functions of :mod:`.fluxcal_runtime` copied into it.
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +24,8 @@ import jinja2
 
 from .. import derive, naming
 from ..errors import ScriptgenError
+from ..heuristics import flux_equalisation as decide
+from ..heuristics.calibration_choices import AmplitudeSolve, amplitude_solve
 from ..model import ExecBlock, Role
 from ..render import PySource, render_python
 from . import fluxcal_runtime
@@ -84,12 +85,9 @@ class FluxPlan:
     calibrator_source: str
     flux_csv: str = naming.FLUX_CSV
     calibrated_ms: str = naming.CALIBRATED_MS
-
-
-def _separation_rad(ra1: float, dec1: float, ra2: float, dec2: float) -> float:
-    """Great-circle distance (haversine form, exact at small separations)."""
-    hav = math.sin((dec2 - dec1) / 2) ** 2 + math.cos(dec1) * math.cos(dec2) * math.sin((ra2 - ra1) / 2) ** 2
-    return 2 * math.asin(min(1.0, math.sqrt(hav)))
+    weighting: decide.FluxWeighting | None = None
+    variability: decide.VariabilityCheck | None = None
+    amplitude: AmplitudeSolve | None = None
 
 
 def common_phase_calibrator(ebs: Sequence[ExecBlock]) -> str:
@@ -123,31 +121,9 @@ def common_phase_calibrator(ebs: Sequence[ExecBlock]) -> str:
     return common[0]
 
 
-def targets_of(eb: ExecBlock, calibrator_source: str) -> tuple[str, ...]:
-    """Target and check-source names the calibrator's gains are applied to.
-
-    With one phase calibrator it calibrates everything; with several, each
-    target goes with the nearest one on the sky (that is how the calibration
-    script transfers phases too).
-    """
-    phase_fields = [
-        eb.field(fid)
-        for fid in derive.fields_with_role(eb, Role.PHASE)
-        if Role.FLUX not in derive.field_roles(eb.field(fid))
-    ]
-    names: list[str] = []
-    for role in (Role.TARGET, Role.CHECK):
-        for fid in derive.fields_with_role(eb, role):
-            fld = eb.field(fid)
-            if Role.PHASE in derive.field_roles(fld):
-                continue
-            nearest = min(
-                phase_fields,
-                key=lambda p: (_separation_rad(p.ra_rad, p.dec_rad, fld.ra_rad, fld.dec_rad), p.field_id),
-            )
-            if nearest.source_name == calibrator_source and fld.name not in names:
-                names.append(fld.name)
-    return tuple(names)
+#: The targets a calibrator's gains go to: the calibration script's pairing
+#: (nearest in time), decided in :mod:`scriptgen.heuristics.flux_equalisation`.
+targets_of = decide.targets_of
 
 
 def _overlap_hz(a_lo: float, a_hi: float, b_lo: float, b_hi: float) -> float:
@@ -226,7 +202,14 @@ def plan(ebs: Sequence[ExecBlock]) -> FluxPlan:
                 targets=targets_of(eb, source),
             )
         )
-    return FluxPlan(ebs=tuple(eb_plans), windows=match_windows(ebs), calibrator_source=source)
+    return FluxPlan(
+        ebs=tuple(eb_plans),
+        windows=match_windows(ebs),
+        calibrator_source=source,
+        weighting=decide.flux_weighting(ebs),
+        variability=decide.variability_check(ebs),
+        amplitude=amplitude_solve(),
+    )
 
 
 def runtime_source() -> PySource:

@@ -63,34 +63,40 @@ def window_frequency_ghz(results, spw):
     return None
 
 
-def weighted_mean(measurements):
-    """Inverse-variance weighted mean of ``(value, error)`` pairs.
+def weighted_mean(measurements, systematic_fraction=0.0):
+    """Weighted mean of ``(value, error)`` pairs, systematic uncertainty included.
 
-    Inverse-variance weights give the minimum-variance combination of
-    independent measurements of one quantity, which is what the phase
-    calibrator's flux in each EB is (it varies little over the days between
-    EBs of one goal). When any error is zero or missing the weights are
-    meaningless, and the plain mean is used, with the standard error of the
-    values (zero for a single value). Returns ``(mean, error)``.
+    Each value's uncertainty is its (statistical) error and
+    ``systematic_fraction`` of the values' plain mean, in quadrature; the
+    mean is inverse-variance weighted with those. fluxscale's errors are
+    statistical only and can differ by large factors between EBs whose
+    real disagreement is the flux calibrator's model (the same few per
+    cent for every EB of a band): with the systematic part the EBs weigh
+    nearly equally. When any uncertainty is zero (no systematic part, an
+    error missing) the weights are meaningless, and the plain mean is used,
+    with the standard error of the values (zero for a single value).
+    Returns ``(mean, error)``.
     """
     import math
 
     pairs = [(float(v), float(e)) for v, e in measurements]
     if not pairs:
         raise ValueError("no measurement to average")
-    if all(e > 0.0 for _, e in pairs):
-        weights = [1.0 / (e * e) for _, e in pairs]
+    plain = sum(v for v, _ in pairs) / len(pairs)
+    systematic = abs(float(systematic_fraction) * plain)
+    sigmas = [math.sqrt(e * e + systematic * systematic) for _, e in pairs]
+    if all(s > 0.0 for s in sigmas):
+        weights = [1.0 / (s * s) for s in sigmas]
         total = sum(weights)
         mean = sum(w * v for w, (v, _) in zip(weights, pairs)) / total
         return mean, 1.0 / math.sqrt(total)
-    mean = sum(v for v, _ in pairs) / len(pairs)
     if len(pairs) == 1:
-        return mean, 0.0
-    spread = sum((v - mean) ** 2 for v, _ in pairs) / (len(pairs) - 1)
-    return mean, math.sqrt(spread / len(pairs))
+        return plain, 0.0
+    spread = sum((v - plain) ** 2 for v, _ in pairs) / (len(pairs) - 1)
+    return plain, math.sqrt(spread / len(pairs))
 
 
-def equalised_fluxes(per_eb, windows):
+def equalised_fluxes(per_eb, windows, systematic_fraction=0.0):
     """The averaged flux of every window of every EB.
 
     ``per_eb`` maps an EB's MS name to ``{spw: (flux, error)}`` (from
@@ -101,7 +107,7 @@ def equalised_fluxes(per_eb, windows):
     that window's average but still receives it. Returns a list of rows
     (dicts) in window then EB order: ``ms``, ``spw``, ``flux_jy``,
     ``error_jy`` (None when not measured), ``average_flux_jy``,
-    ``average_error_jy``.
+    ``average_error_jy``. ``systematic_fraction`` goes to :func:`weighted_mean`.
     """
     rows = []
     for members in windows:
@@ -115,7 +121,7 @@ def equalised_fluxes(per_eb, windows):
                 "no EB has a fluxscale result for window %s"
                 % ", ".join("%s spw %d" % (ms, spw) for ms, spw in sorted(members.items()))
             )
-        average, average_error = weighted_mean(measured)
+        average, average_error = weighted_mean(measured, systematic_fraction)
         for ms, spw in sorted(members.items()):
             flux, error = per_eb.get(ms, {}).get(spw, (None, None))
             rows.append(
