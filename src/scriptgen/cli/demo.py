@@ -74,7 +74,6 @@ def run(args: argparse.Namespace) -> int:
     from ..inspect.summary import summarise
     from ..naming import calibration_script, ms_name
     from ..progress import step
-    from ..runner import run_or_fail
 
     workdir = Path(args.out).absolute() / "calibration"
     workdir.mkdir(parents=True, exist_ok=True)
@@ -99,9 +98,8 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(result.run_instructions()))
         return 0
 
-    log = workdir / (script.name + ".log")
-    with step(f"4. calibrate: running {script.name} in CASA (log: {log.name})"):
-        run_or_fail(script, workdir, log=log)
+    with step(f"4. calibrate: running {script.name} in CASA, as 'scriptgen run' does"):
+        _run(script)
     split_cal = workdir / (ms.name + ".split.cal")
     print(f"calibrated data: {split_cal}")
     if args.no_imaging:
@@ -117,17 +115,25 @@ def _image(workdir: Path, ms: Path, split_cal: Path):
     from ..imaging_generate import generate_imaging
     from ..naming import IMAGING_SCRIPT
     from ..progress import step
-    from ..runner import run_or_fail
 
     with step("5. imaging: choosing cell, image size, continuum ranges and threshold"):
         # Calibrator images are QA extras; the demo skips them to save minutes.
         result = generate_imaging(split_cal, workdir, tsys_from=str(ms), with_calibrators=False)
     print("\n".join(f"  {line}" for line in result.decisions))
     print("\n".join(result.report.lines()))
-    log = workdir / (IMAGING_SCRIPT + ".log")
-    with step(f"6. image: running {IMAGING_SCRIPT} in CASA (log: {log.name})"):
-        run_or_fail(workdir / IMAGING_SCRIPT, workdir, log=log)
+    with step(f"6. image: running {IMAGING_SCRIPT} in CASA, as 'scriptgen run' does"):
+        _run(workdir / IMAGING_SCRIPT)
     return result.plan
+
+
+def _run(script: Path) -> None:
+    """Run an emitted script exactly as 'scriptgen run SCRIPT' does (log beside it)."""
+    from ..errors import ScriptgenError
+    from .run import run_one
+
+    status = run_one(script)
+    if status != 0:
+        raise ScriptgenError(f"{script.name} failed (exit {status}); its log is {script}.log")
 
 
 def demo_goal(plan) -> dict:
