@@ -64,7 +64,8 @@ def goal_tasks(workdir: Path, names: Iterable[str], label: str) -> tuple[Task, .
     """
     files = sorted({PurePosixPath(n).as_posix() for n in names})
     top = [n for n in files if "/" not in n]
-    calibration = [n for n in top if n.endswith(_CAL_SUFFIX) and len(n) > len(_CAL_SUFFIX)]
+    eb_suffix = ".ms" + _CAL_SUFFIX
+    calibration = [n for n in top if n.endswith(eb_suffix) and len(n) > len(eb_suffix)]
     tasks: list[Task] = []
     for script in calibration:
         ms = script[: -len(_CAL_SUFFIX)]
@@ -89,7 +90,7 @@ def goal_tasks(workdir: Path, names: Iterable[str], label: str) -> tuple[Task, .
         tasks.append(Task(f"{label}/{script}", "imaging", workdir, script, (), after_calibration))
     if not tasks:
         raise ScriptgenError(
-            f"{workdir} holds no script to run (looked for *{_CAL_SUFFIX}, "
+            f"{workdir} holds no script to run (looked for *.ms{_CAL_SUFFIX}, "
             f"{naming.FLUX_SCRIPT}, {naming.IMAGING_SCRIPT}); write them with 'scriptgen generate'"
         )
     return tuple(tasks)
