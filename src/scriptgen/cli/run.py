@@ -108,30 +108,52 @@ def _terminate_as_interrupt():
 def run_one(script, steps=None) -> int:
     """Run one emitted script in its folder with the step view; its exit status.
 
-    ``scriptgen demo`` runs its scripts through this too.
+    A whole calibration, flux or imaging script of a goal folder also gets
+    its completion record, so a later ``scriptgen run WORKDIR --resume``
+    does not run it again. ``scriptgen demo`` runs its scripts through this.
     """
     import sys
     from pathlib import Path
 
+    from ..orchestrate.execute import run_task
     from ..runner import run_script
     from .run_view import StepView
 
     script = Path(script).absolute()
     log = script.with_name(script.name + ".log")
-    view = StepView(script.name, sys.stderr)
+    task = None if steps else _goal_task(script)
     print(f"running {script.name} in {script.parent} (log: {log})", file=sys.stderr, flush=True)
     try:
-        with view:
-            done = run_script(script, script.parent, mysteps=steps, log=log, on_line=view.line)
+        with StepView(script.name, sys.stderr) as view:
+            if task is None:
+                done = run_script(script, script.parent, mysteps=steps, log=log, on_line=view.line)
+                ok, code, seconds, note = done.ok, done.returncode, done.seconds, ""
+            else:
+                result = run_task(task, on_line=view.line)
+                ok, code, seconds, note = result.ok, result.returncode, result.seconds, result.note
     except KeyboardInterrupt:
         print(f"scriptgen: {script.name} stopped; its log is {log}", file=sys.stderr)
         raise
-    if done.ok:
-        print(f"{script.name} finished in {done.seconds:.0f} s; log: {log}", file=sys.stderr)
-    else:
-        print(done.tail(15), file=sys.stderr)
-        print(f"{script.name} failed (exit {done.returncode}) after {done.seconds:.0f} s; log: {log}", file=sys.stderr)
-    return done.returncode if done.returncode >= 0 else 1
+    if ok:
+        print(f"{script.name} finished in {seconds:.0f} s; log: {log}", file=sys.stderr)
+        return 0
+    tail = log.read_text(errors="replace").splitlines()[-15:] if log.exists() else []
+    print("\n".join(tail), file=sys.stderr)
+    why = f"exit {code}" if note.startswith("exit") or not note else note
+    print(f"{script.name} failed ({why}) after {seconds:.0f} s; log: {log}", file=sys.stderr)
+    return code if code > 0 else 1
+
+
+def _goal_task(script):
+    """The task ``script`` is in its folder's goal graph, or None (any other script)."""
+    from ..errors import ScriptgenError
+    from ..orchestrate import graph
+
+    try:
+        tasks = graph.goal_tasks(script.parent, graph.scan(script.parent), script.parent.name)
+    except ScriptgenError:
+        return None
+    return next((t for t in tasks if t.path == script and t.cwd == script.parent), None)
 
 
 def _run_goals(paths, args) -> int:

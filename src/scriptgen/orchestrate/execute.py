@@ -46,6 +46,7 @@ class TaskResult:
     seconds: float
     log: str
     note: str = ""
+    returncode: int = 0
 
     @property
     def ok(self) -> bool:
@@ -65,25 +66,35 @@ def execute(task: Task, *upstream: TaskResult) -> TaskResult:
     blocked = [u.key for u in upstream if not u.ok]
     if blocked:
         return TaskResult(task.key, task.kind, SKIPPED, 0.0, "", "needs " + ", ".join(blocked))
+    return run_task(task)
+
+
+def run_task(task: Task, on_line: Callable[[str], None] | None = None) -> TaskResult:
+    """Run one task's script with its log, keeping its completion record.
+
+    Also used by ``scriptgen run SCRIPT`` for a script of a goal folder, so
+    a later ``scriptgen run WORKDIR --resume`` knows it finished.
+    """
     digest = records.script_digest(task.path)
     started = time.time()
     records.write_record(task, "running", log=str(task.log), host=os.uname().nodename, script_sha256=digest)
     try:
-        run = runner.run_script(task.path, task.cwd, log=task.log)
+        run = runner.run_script(task.path, task.cwd, log=task.log, on_line=on_line)
     except BaseException:
         records.mark_unfinished(task)
         raise
     if _cancelling.is_set() and not run.ok:
         records.write_record(task, "incomplete", log=str(task.log), script_sha256=digest)
-        return TaskResult(task.key, task.kind, INTERRUPTED, run.seconds, str(task.log), "cancelled")
+        return TaskResult(task.key, task.kind, INTERRUPTED, run.seconds, str(task.log), "cancelled", run.returncode)
     if not run.ok:
         records.write_record(task, FAILED, log=str(task.log), script_sha256=digest, returncode=run.returncode)
-        return TaskResult(task.key, task.kind, FAILED, run.seconds, str(task.log), _failure_note(run.output, run.returncode))
+        note = _failure_note(run.output, run.returncode)
+        return TaskResult(task.key, task.kind, FAILED, run.seconds, str(task.log), note, run.returncode)
     outputs = list(task.outputs) or records.written_since(task.cwd, started)
     problems = [p for p in (records.product_problem(task.cwd / name) for name in task.outputs) if p]
     if problems:
         records.write_record(task, FAILED, log=str(task.log), script_sha256=digest, problems=problems)
-        return TaskResult(task.key, task.kind, FAILED, run.seconds, str(task.log), "; ".join(problems))
+        return TaskResult(task.key, task.kind, FAILED, run.seconds, str(task.log), "; ".join(problems), 1)
     records.write_record(
         task, records.COMPLETE, log=str(task.log), script_sha256=digest, outputs=outputs, seconds=round(run.seconds, 1)
     )
