@@ -156,7 +156,13 @@ def connect(scheduler: str):
     """A client of an existing Dask cluster (its workers must see the working folders)."""
     from distributed import Client
 
-    with Client(scheduler) as client:
+    from ..errors import ScriptgenError
+
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise ScriptgenError(f"cannot reach the Dask scheduler {scheduler} ({exc})") from None
+    with client:
         yield client
 
 
