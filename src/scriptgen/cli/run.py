@@ -169,12 +169,18 @@ def _run_goals(paths, args) -> int:
     else:
         workers = execute.worker_count(args.workers)
         cluster, where = execute.local_cluster(workers), f"a local Dask cluster of {workers} single-threaded workers"
-    print(f"{len(tasks)} task(s) in {len(paths)} folder(s) on {where}", file=sys.stderr, flush=True)
+    # (The cluster starts only when entered, so nothing starts when nothing is to run.)
+    nothing_to_do = args.resume and len(execute.resumable(tasks)) == len(tasks)
+    where = "all completed earlier, nothing to run" if nothing_to_do else f"on {where}"
+    print(f"{len(tasks)} task(s) in {len(paths)} folder(s), {where}", file=sys.stderr, flush=True)
     results: dict = {}
     interrupted = False
     try:
-        with cluster as client:
-            execute.run_graph(tasks, client, resume=args.resume, results=results)
+        if nothing_to_do:
+            execute.run_graph(tasks, None, resume=True, results=results)
+        else:
+            with cluster as client:
+                execute.run_graph(tasks, client, resume=args.resume, results=results)
     except KeyboardInterrupt:
         interrupted = True
     ordered = [results[t.key] for t in tasks if t.key in results]

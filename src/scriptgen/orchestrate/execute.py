@@ -224,7 +224,7 @@ def run_graph(
     by_future = {f.key: k for k, f in futures.items()}
     by_key = {t.key: t for t in tasks}
     try:
-        for future in as_completed(list(futures.values())):
+        for future in as_completed(list(futures.values())) if futures else ():
             key = by_future[future.key]
             task = by_key[key]
             try:
