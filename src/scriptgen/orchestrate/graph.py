@@ -136,19 +136,6 @@ def topological(tasks: Sequence[Task]) -> tuple[Task, ...]:
     return tuple(done)
 
 
-def dependents(tasks: Sequence[Task], key: str) -> tuple[str, ...]:
-    """Every task that (directly or not) waits for ``key``."""
-    found: list[str] = []
-    frontier = [key]
-    while frontier:
-        current = frontier.pop()
-        for t in tasks:
-            if current in t.depends and t.key not in found:
-                found.append(t.key)
-                frontier.append(t.key)
-    return tuple(found)
-
-
 def scan(workdir: Path) -> list[str]:
     """Relative paths of the files in ``workdir`` and one folder down (not inside tables)."""
     names = []
