@@ -21,7 +21,8 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 def test_every_command_accepts_q(command):
     required = {"generate": ["x.json", "--out", "o"], "imaging": ["x.ms", "--out", "o"], "qa2": ["i.fits"],
                 "qaplots": ["w", "--out", "o"], "simulate": ["x.ms"], "inspect": ["x.ms"],
-                "package": ["w", "--out", "o", "--science-goal", "a", "--group", "b", "--member", "c"], "demo": []}
+                "package": ["w", "--out", "o", "--science-goal", "a", "--group", "b", "--member", "c"], "demo": [],
+                "run": ["x.py"]}
     args = build_parser().parse_args([command, "-q", *required[command]])  # fmt: skip
     assert args.quiet is True
 

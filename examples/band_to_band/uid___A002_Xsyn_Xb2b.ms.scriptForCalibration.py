@@ -36,6 +36,8 @@
 #     DIFFGAIN calibrator
 #
 # Run it in the folder that holds the MS (or the ASDM):
+#   scriptgen run uid___A002_Xsyn_Xb2b.ms.scriptForCalibration.py
+# (CASA set up offline, the log streamed to the file beside the script), or
 #   python uid___A002_Xsyn_Xb2b.ms.scriptForCalibration.py
 # or only some steps (numbers in step_title below):
 #   python -c "mysteps = [0, 1, 2]; exec(open('uid___A002_Xsyn_Xb2b.ms.scriptForCalibration.py').read())"
@@ -45,6 +47,57 @@
 # delivered calibration tables instead of solving again.
 
 import os
+
+
+# CASA needs its measures data to start. Without it this stops with one
+# line saying how to run the script, instead of CASA's traceback.
+def require_casa(script):
+    """Import casatasks, or stop with one line saying how to run ``script``.
+
+    CASA's own messages during the attempt are kept off the terminal (they
+    are printed below Python, on descriptors 1 and 2); the first line of
+    the error is kept in the message. A CASA that imports is left imported.
+    """
+    from os import O_WRONLY, close, devnull, dup, dup2, environ
+    from os import open as open_fd
+    from os.path import expanduser, isfile, join
+
+    try:
+        print(end="", flush=True)  # what the script printed so far stays visible
+        saved = [dup(1), dup(2)]
+    except (AttributeError, OSError, ValueError):
+        saved = None  # no real descriptors (an embedding shell): just try
+    if saved is not None:
+        sink = open_fd(devnull, O_WRONLY)
+        dup2(sink, 1)
+        dup2(sink, 2)
+        close(sink)
+    try:
+        import casatasks  # noqa: F401
+
+        return None
+    except Exception as exc:
+        problem = (str(exc).strip().splitlines() or [""])[0]
+        reason = (
+            "%s: %s" % (type(exc).__name__, problem) if problem else type(exc).__name__
+        )
+    finally:
+        if saved is not None:
+            dup2(saved[0], 1)
+            dup2(saved[1], 2)
+            close(saved[0])
+            close(saved[1])
+    cache = environ.get("XDG_CACHE_HOME") or join(expanduser("~"), ".cache")
+    siteconfig = join(cache, "scriptgen", "casasiteconfig.py")
+    fix = "run it with 'scriptgen run %s'" % script
+    if isfile(siteconfig):
+        fix += ", or 'CASASITECONFIG=%s python %s'" % (siteconfig, script)
+    else:
+        fix += ", or set measurespath in ~/.casa/config.py (CASA's casaconfig documentation)"
+    raise SystemExit("%s: CASA cannot start (%s); %s" % (script, reason, fix))
+
+
+require_casa("uid___A002_Xsyn_Xb2b.ms.scriptForCalibration.py")
 
 from casatasks import (
     applycal,

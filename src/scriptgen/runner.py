@@ -5,18 +5,28 @@ this interpreter in a subprocess, in the folder they work in, optionally
 with ``mysteps`` / ``applyonly`` set first (as an analyst does in the CASA
 shell before ``execfile``). The subprocess inherits ``CASASITECONFIG`` from
 :func:`scriptgen.casa_env.configure`, so CASA stays offline. Used by
-``scriptgen demo`` and by the tests that prove the scripts calibrate.
+``scriptgen run`` (one script, or every task of a science goal on Dask
+workers), ``scriptgen demo`` and the tests that prove the scripts calibrate.
+
+What the script prints is written line by line to its log as it comes (so
+``tail -f`` follows it and an interrupted run keeps its log) and handed to
+an optional callback (the progress view). CASA runs in its own session
+(process group): a Ctrl-C at the terminal reaches only us, and we pass it
+on with :func:`stop`, which gives CASA time to close its tables. A watchdog
+thread in the child stops it the same way if the process that started it
+disappears (a Dask worker killed), so no CASA is left running unowned.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
-import tempfile
+import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +77,82 @@ def preamble(
     return "\n".join(f"{name} = {py_literal(value)}" for name, value in settings.items())
 
 
+#: Seconds CASA gets after SIGINT to unwind and close its tables, then after SIGTERM.
+GRACE_SECONDS = (60.0, 15.0)
+
+#: Step banners the emitted scripts print: calibration ("# Step 3: title"),
+#: flux equalisation and scriptForPI ("# Step 3 title"), imaging
+#: ("# 12:00:01  step 3: title").
+_BANNER = re.compile(r"^#\s+(?:\d\d:\d\d:\d\d\s+)?[Ss]tep\s+(\d+):?\s+(.*?)\s*$")
+
+#: Run in the child before the script: stop gracefully if our process is gone.
+_WATCHDOG = """\
+def _scriptgen_watchdog():
+    import os, signal, threading, time
+
+    # A shell starts background jobs with SIGINT ignored; CASA must hear it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(2)
+        # The whole process group: CASA's own helpers stop with the script.
+        os.killpg(os.getpgid(0), signal.SIGINT)
+        time.sleep(%r)
+        os.killpg(os.getpgid(0), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+_scriptgen_watchdog()
+del _scriptgen_watchdog
+""" % GRACE_SECONDS[0]
+
+_children_lock = threading.Lock()
+#: CASA children of this process that are still running (see :func:`stop_all`).
+_children: set[subprocess.Popen] = set()
+
+
+def step_banner(line: str) -> tuple[int, str] | None:
+    """(step number, title) if ``line`` is a script's step banner, else None."""
+    match = _BANNER.match(line)
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
+def stop(proc: subprocess.Popen, grace: tuple[float, float] = GRACE_SECONDS) -> int:
+    """End a CASA child and everything it started, giving it time to close tables.
+
+    SIGINT first (Python unwinds, CASA tools close their tables), again
+    after a few seconds (some CASA tasks swallow an interrupt in a bare
+    ``except``, setjy among them), then SIGTERM, then SIGKILL; each to the
+    child's whole process group.
+    """
+    again = min(10.0, grace[0] / 2)
+    steps = ((signal.SIGINT, again), (signal.SIGINT, grace[0] - again), (signal.SIGTERM, grace[1]), (signal.SIGKILL, None))
+    for sig, wait in steps:
+        if proc.poll() is not None:
+            break
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+    return proc.wait()
+
+
+def stop_all(grace: tuple[float, float] = GRACE_SECONDS) -> int:
+    """Stop every CASA child this process is running (a cancelled goal run); how many."""
+    with _children_lock:
+        running = list(_children)
+    for proc in running:
+        stop(proc, grace)
+    return len(running)
+
+
 def run_script(
     script: str | Path,
     cwd: str | Path,
@@ -76,92 +162,115 @@ def run_script(
     variables: Mapping[str, Any] | None = None,
     log: str | Path | None = None,
     timeout: float | None = None,
+    on_line: Callable[[str], None] | None = None,
 ) -> ScriptRun:
-    """Run ``script`` in ``cwd``; never raises for a failing script (check ``ok``)."""
-    casa_env.configure()
-    script = Path(script).resolve()
-    code = preamble(mysteps=mysteps, applyonly=applyonly, variables=variables)
-    code += f"\nexec(compile(open({str(script)!r}).read(), {str(script)!r}, 'exec'))\n"
-    start = time.perf_counter()
-    # The output goes straight into the log while the script runs (tail -f
-    # works, an interrupted run leaves its log); without a log, into a
-    # temporary file. It is read back for the ScriptRun afterwards.
-    sink = open(log, "w+b") if log is not None else tempfile.TemporaryFile("w+b")
-    with sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", code],
-            cwd=cwd,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=dict(os.environ),
-            start_new_session=True,  # its own process group: CASA's helpers included
-        )
-        timed_out = False
-        with _forward_interrupts(proc):
-            try:
-                returncode = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                _stop(proc)
-                returncode, timed_out = -1, True
-        sink.seek(0)
-        output = sink.read().decode(errors="replace")
-    if timed_out:
-        output += "\n(timed out)"
-    return ScriptRun(script, returncode, time.perf_counter() - start, output)
+    """Run ``script`` in ``cwd``; never raises for a failing script (check ``ok``).
 
-
-#: Seconds CASA gets after SIGINT to close its tables before SIGTERM, then SIGKILL.
-GRACE_S = 20.0
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Stop the script's whole process group, politely first.
-
-    SIGINT lets CASA's tasks finish their current table write and close
-    the MS (an abrupt kill can leave a table half-written); SIGTERM, then
-    SIGKILL, if it does not stop within the grace time.
+    Each line the script prints goes to ``log`` at once (line-buffered) and
+    to ``on_line``. An exception here (KeyboardInterrupt included) stops
+    the child with :func:`stop` before it propagates; the log keeps what
+    was written.
     """
-    for sig, wait in ((signal.SIGINT, GRACE_S), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-class Interrupted(KeyboardInterrupt):
-    """SIGTERM received while a script ran (handled like Ctrl-C)."""
+    with _sigterm_as_interrupt():
+        return _run_script(script, cwd, mysteps=mysteps, applyonly=applyonly, variables=variables,
+                           log=log, timeout=timeout, on_line=on_line)  # fmt: skip
 
 
 @contextmanager
-def _forward_interrupts(proc: subprocess.Popen) -> Iterator[None]:
-    """Ctrl-C or SIGTERM to us stops the script's process group, then propagates.
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM to us (a batch system, ``kill``) is handled like Ctrl-C.
 
-    The script runs in its own session, so the terminal's Ctrl-C reaches
-    only us; we pass it on (:func:`_stop`) and wait for the group to end
-    before re-raising, so no CASA process is left writing behind our back.
+    The KeyboardInterrupt reaches :func:`_run_script`, which stops the
+    script's process group gracefully before it propagates, so no CASA
+    process is left writing behind our back. Only the main thread can
+    install a handler; elsewhere (a Dask worker's thread) SIGTERM is left
+    alone and the child's watchdog stops CASA if we die.
     """
-    previous = None
-    try:
-        previous = signal.signal(signal.SIGTERM, _raise_interrupted)
-    except ValueError:  # not the main thread: leave SIGTERM alone
-        previous = None
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
     try:
         yield
-    except KeyboardInterrupt:
-        _stop(proc)
-        raise
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous)
 
 
-def _raise_interrupted(signum, frame) -> None:
-    raise Interrupted()
+def _run_script(script, cwd, *, mysteps, applyonly, variables, log, timeout, on_line) -> ScriptRun:
+    casa_env.configure()
+    script = Path(script).resolve()
+    code = preamble(mysteps=mysteps, applyonly=applyonly, variables=variables)
+    code += f"\n__file__ = {str(script)!r}\n" + _WATCHDOG
+    code += f"\nexec(compile(open({str(script)!r}).read(), {str(script)!r}, 'exec'))\n"
+    start = time.perf_counter()
+    lines: list[str] = []
+    sink = open(log, "w", buffering=1) if log is not None else None
+    timed_out = threading.Event()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-u", "-c", code],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            bufsize=1,
+            env=dict(os.environ),
+            start_new_session=True,
+        )
+        with _children_lock:
+            _children.add(proc)
+        timer = None
+        if timeout is not None:
+
+            def expire() -> None:
+                timed_out.set()
+                stop(proc, (5.0, 5.0))
+
+            timer = threading.Timer(timeout, expire)
+            timer.daemon = True
+            timer.start()
+
+        def keep(line: str) -> None:
+            lines.append(line)
+            if sink is not None:
+                sink.write(line)
+
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                keep(line)
+                if on_line is not None:
+                    on_line(line)
+            returncode = proc.wait()
+        except BaseException:
+            # Stop CASA while still reading what it says as it unwinds, so
+            # the log shows how it ended.
+            stopper = threading.Thread(target=stop, args=(proc,), daemon=True)
+            stopper.start()
+            for line in proc.stdout:
+                keep(line)
+            stopper.join()
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+            with _children_lock:
+                _children.discard(proc)
+            proc.stdout.close()
+    finally:
+        if sink is not None:
+            sink.close()
+    output = "".join(lines)
+    if timed_out.is_set():
+        output += "\n(timed out)"
+        returncode = -1
+    return ScriptRun(script, returncode, time.perf_counter() - start, output)
 
 
 def run_or_fail(script: str | Path, cwd: str | Path, **kwargs) -> ScriptRun:

@@ -103,19 +103,18 @@ def run(args: argparse.Namespace) -> int:
     import os
 
     if not args.quiet:
-        return _run(args)
+        return _demo(args)
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-        return _run(args)
+        return _demo(args)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _demo(args: argparse.Namespace) -> int:
     from ..errors import ScriptgenError
     from ..generate import GenerateOptions, generate
     from ..inspect import inspect_ms
     from ..inspect.summary import summarise
     from ..naming import calibration_script, ms_name
     from ..progress import step
-    from ..runner import run_or_fail
 
     workdir = Path(args.out).absolute() / "calibration"
     try:
@@ -143,9 +142,8 @@ def _run(args: argparse.Namespace) -> int:
         print("\n".join(result.run_instructions()))
         return 0
 
-    log = workdir / (script.name + ".log")
-    with step(f"4. calibrate: running {script.name} in CASA (log: {log.name})"):
-        run_or_fail(script, workdir, log=log)
+    with step(f"4. calibrate: running {script.name} in CASA, as 'scriptgen run' does"):
+        _run(script)
     split_cal = workdir / (ms.name + ".split.cal")
     print(f"calibrated data: {split_cal}")
     if args.no_imaging:
@@ -161,17 +159,25 @@ def _image(workdir: Path, ms: Path, split_cal: Path):
     from ..imaging_generate import generate_imaging
     from ..naming import IMAGING_SCRIPT
     from ..progress import step
-    from ..runner import run_or_fail
 
     with step("5. imaging: choosing cell, image size, continuum ranges and threshold"):
         # Calibrator images are QA extras; the demo skips them to save minutes.
         result = generate_imaging(split_cal, workdir, tsys_from=str(ms), with_calibrators=False)
     print("\n".join(f"  {line}" for line in result.decisions))
     print("\n".join(result.report.lines()))
-    log = workdir / (IMAGING_SCRIPT + ".log")
-    with step(f"6. image: running {IMAGING_SCRIPT} in CASA (log: {log.name})"):
-        run_or_fail(workdir / IMAGING_SCRIPT, workdir, log=log)
+    with step(f"6. image: running {IMAGING_SCRIPT} in CASA, as 'scriptgen run' does"):
+        _run(workdir / IMAGING_SCRIPT)
     return result.plan
+
+
+def _run(script: Path) -> None:
+    """Run an emitted script exactly as 'scriptgen run SCRIPT' does (log beside it)."""
+    from ..errors import ScriptgenError
+    from .run import run_one
+
+    status = run_one(script)
+    if status != 0:
+        raise ScriptgenError(f"{script.name} failed (exit {status}); its log is {script}.log")
 
 
 def demo_goal(plan) -> dict:

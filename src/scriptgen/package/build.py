@@ -172,6 +172,7 @@ def assemble(
     result = Assembly(member, plan)
     if not plan.ebs:
         result.warnings.append(f"no execution blocks (<uid>.ms or calibration scripts) found in {workdir}")
+    result.warnings += plan.missing
     if qa2_report is None:
         result.warnings.append("no QA2 report given (--qa2-report): the README says none was included")
     if dry_run:

@@ -13,7 +13,8 @@ Rules (names from :mod:`scriptgen.naming`):
   flag versions (``<ms>.flagversions``, ``<ms>.split.flagversions``), the
   flux-equalisation CSV and continuum-range files (``*cont.dat``);
 * ``script/``: the calibration scripts, ``scriptForFluxCalibration.py``,
-  ``scriptForImaging.py``, ``scriptForPI.py``, and the EB snapshots
+  ``scriptForImaging.py`` (from the top level or, if only there, from a
+  subfolder, with its ``cont.dat``), ``scriptForPI.py``, and the EB snapshots
   (``<ms>.snapshot.json``, ``<uid>.json``: they let scriptgen regenerate the
   scripts exactly);
 * ``product/``: every FITS file (``*.fits``) anywhere outside CASA tables;
@@ -68,6 +69,8 @@ class Plan:
     ebs: tuple[str, ...]
     placements: tuple[Placement, ...]
     left_out: tuple[str, ...]
+    #: What the delivery lacks that the PI would expect (said, never silent).
+    missing: tuple[str, ...] = ()
 
     def in_folder(self, folder: str) -> tuple[Placement, ...]:
         return tuple(p for p in self.placements if p.folder == folder)
@@ -117,6 +120,13 @@ def plan_package(entries: list[Entry]) -> Plan:
     put(naming.FLUX_CSV, "calibration", "calibrator fluxes")
     for script in (naming.FLUX_SCRIPT, naming.IMAGING_SCRIPT, naming.PI_SCRIPT):
         put(script, "script", "script")
+    imaging = imaging_script(entries)
+    if imaging is not None and imaging != naming.IMAGING_SCRIPT:
+        put(imaging, "script", "script")
+        folder = PurePosixPath(imaging).parent
+        for e in entries:  # its continuum ranges, written beside it
+            if PurePosixPath(e.path).parent == folder and fnmatch.fnmatch(e.name.lower(), "*cont.dat"):
+                put(e.path, "calibration", "continuum ranges")
     for e in entries:
         if e.path in placed or e.is_dir:
             continue
@@ -135,4 +145,25 @@ def plan_package(entries: list[Entry]) -> Plan:
         if p.target in seen:
             raise ScriptgenError(f"{seen[p.target]} and {p.source} would both be delivered as {p.target}")
         seen[p.target] = p.source
-    return Plan(ebs, tuple(sorted(placements, key=lambda p: (p.folder, p.target))), left_out)
+    missing = ()
+    if imaging is None and any(p.folder == "product" for p in placements):
+        missing = (f"the images in product/ come with no {naming.IMAGING_SCRIPT} (none in the working folder)",)
+    return Plan(ebs, tuple(sorted(placements, key=lambda p: (p.folder, p.target))), left_out, missing)
+
+
+def imaging_script(entries: list[Entry]) -> str | None:
+    """The imaging script to deliver: at the top level, else the one in a subfolder.
+
+    The README's workflow writes it beside the MSs, but an analyst may keep
+    imaging in its own folder. Two of them is ambiguous (which made the
+    delivered images?) and is refused rather than guessed.
+    """
+    found = sorted(e.path for e in entries if not e.is_dir and e.name == naming.IMAGING_SCRIPT)
+    if naming.IMAGING_SCRIPT in found:
+        return naming.IMAGING_SCRIPT
+    if len(found) > 1:
+        raise ScriptgenError(
+            f"several {naming.IMAGING_SCRIPT} in the working folder ({', '.join(found)}); "
+            "keep the one that made the delivered images and move or remove the others"
+        )
+    return found[0] if found else None

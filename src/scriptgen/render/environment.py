@@ -60,6 +60,15 @@ def _comment(text: str) -> PySource:
     return PySource(" ".join(str(text).split()))
 
 
+def _casa_guard_source() -> PySource:
+    """The CASA import check every script template includes (common/casa_guard.py.j2)."""
+    import inspect
+
+    from ..scripts import casa_runtime
+
+    return PySource(inspect.getsource(casa_runtime.require_casa))
+
+
 def make_environment(user_templates: str | Path | None = None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if user_templates is not None and not Path(user_templates).is_dir():
@@ -78,6 +87,7 @@ def make_environment(user_templates: str | Path | None = None) -> jinja2.Environ
     )
     env.filters["py"] = py_literal
     env.filters["comment"] = _comment
+    env.globals["casa_guard"] = _casa_guard_source()
     return env
 
 
