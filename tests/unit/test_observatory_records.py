@@ -1,0 +1,120 @@
+"""What the observatory recorded: recorded fluxes, Hanning bandwidths, goal strings (no CASA)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from scriptgen import snapshot
+from scriptgen.heuristics.calibrator_fluxes import TYPICAL_QUASAR_SPIX, fit_recorded_flux
+from scriptgen.inspect.asdm_tables import goal_from_strings
+from scriptgen.model import CatalogueFluxEntry, RecordedGoal, RestFrequency
+from scriptgen.spectral_response import hanning_noise_width, noise_bandwidth_hz, online_averaging_from_ratio
+
+from .ebfactory import tdm_fdm_eb
+
+DAY = 86400.0
+
+
+@pytest.mark.parametrize(
+    "n, factor", [(1, 2.667), (2, 1.600), (4, 1.231), (8, 1.104), (16, 1.049)]
+)
+def test_hanning_factors_are_the_alma_effective_bandwidths(n, factor):
+    assert hanning_noise_width(n) / n == pytest.approx(factor, abs=1.5e-3)
+    assert online_averaging_from_ratio(factor) == n
+
+
+def test_a_ratio_of_one_is_not_hanning_smoothing():
+    assert online_averaging_from_ratio(1.0) is None
+    assert online_averaging_from_ratio(2.0) is None
+
+
+def test_noise_bandwidth_of_image_channels():
+    chan = 0.5e6
+    # One native-resolution channel: 8/3 wider for the noise.
+    assert noise_bandwidth_hz(chan, chan, 1) == pytest.approx(chan * 8 / 3)
+    # Four channels binned: 16 / 3.25 channels.
+    assert noise_bandwidth_hz(4 * chan, chan, 1) == pytest.approx(chan * 16 / 3.25)
+    # Averaged 2x online, imaged at native resolution: the 1.6 factor.
+    assert noise_bandwidth_hz(chan, chan, 2) == pytest.approx(1.6 * chan)
+    # Finer than the data: still one data channel's noise.
+    assert noise_bandwidth_hz(chan / 2, chan, 1) == pytest.approx(chan * 8 / 3)
+    # Unknown averaging: the width itself.
+    assert noise_bandwidth_hz(chan, chan, None) == chan
+
+
+def _entries(name="J0423-0120", spix=-0.55, s100=1.8, err=0.05, epoch=0.0):
+    return tuple(
+        CatalogueFluxEntry(name, f, s100 * (f / 100e9) ** spix, err * s100 * (f / 100e9) ** spix, epoch)
+        for f in (91.5e9, 103.5e9, 343.5e9)
+    )
+
+
+def test_recorded_flux_fit_recovers_a_power_law_and_reports_age():
+    fit = fit_recorded_flux(_entries(epoch=10 * DAY), "j0423-0120 ", 230e9, observed_mjd_s=40 * DAY)
+    assert fit.flux_jy == pytest.approx(1.8 * 2.3**-0.55, rel=1e-9)
+    assert fit.spix == pytest.approx(-0.55, abs=1e-9) and fit.n_frequencies == 3
+    assert fit.age_days == pytest.approx(30.0)
+    # 5 % on each of three points: below 5 % at the interpolated frequency.
+    assert 0 < fit.flux_err_jy / fit.flux_jy < 0.05
+    assert "30 days old" in fit.describe()
+
+
+def test_weighted_fit_follows_the_precise_points():
+    precise = list(_entries(err=0.01))
+    # A wild third point with a large uncertainty barely moves the fit.
+    wild = CatalogueFluxEntry("J0423-0120", 343.5e9, 5.0, 5.0, 0.0)
+    fit = fit_recorded_flux(precise[:2] + [wild], "J0423-0120", 100e9)
+    assert fit.flux_jy == pytest.approx(1.8, rel=0.01)
+
+
+def test_the_newest_entry_per_frequency_is_used():
+    old = CatalogueFluxEntry("Q", 100e9, 3.0, None, 0.0)
+    new = CatalogueFluxEntry("Q", 100e9, 2.0, None, 50 * DAY)
+    fit = fit_recorded_flux((old, new), "Q", 100e9, observed_mjd_s=60 * DAY)
+    assert fit.flux_jy == pytest.approx(2.0) and fit.spix == TYPICAL_QUASAR_SPIX and not fit.spix_fitted
+    assert fit.flux_err_jy is None and fit.age_days == pytest.approx(10.0)
+
+
+def test_no_entry_for_the_source_gives_none():
+    assert fit_recorded_flux(_entries(), "J9999+9999", 100e9) is None
+
+
+def test_goal_strings_as_the_sbsummary_records_them():
+    goal = goal_from_strings(
+        [
+            "representativeFrequency = 230.5 GHz",
+            "sensitivityGoal = 0.25 mJy",
+            "representativeBandwidth = 1875.0 MHz",
+            "minAcceptableAngResolution = 0.4 arcsec",
+            "maxAcceptableAngResolution = 0.6 arcsec",
+            "representativeSource = NGC_3256",
+            "dynamicRange = 1.0",
+        ]
+    )
+    assert goal == RecordedGoal(2.5e-4, 1.875e9, 230.5e9, 0.4, 0.6, None, "NGC_3256")
+    assert goal_from_strings(["SBName = x"]) is None
+    assert goal_from_strings(["sensitivityGoal = 0.0 mJy"]) is None
+
+
+def test_new_records_round_trip_through_a_snapshot():
+    eb = tdm_fdm_eb()
+    eb = replace(
+        eb,
+        spws=tuple(replace(s, effective_bw_hz=abs(s.chan_width_hz) * 8 / 3, online_averaging=1) for s in eb.spws),
+        calibrator_fluxes=_entries(),
+        science_goal=RecordedGoal(1e-4, 7.5e9, 100e9, 0.5, 1.0),
+        rest_frequencies=(RestFrequency("NGC_3256", 9, 230.538e9, "CO v=0 2-1"),),
+    )
+    assert snapshot.loads(snapshot.dumps(eb)) == eb
+
+
+def test_old_snapshots_without_the_records_still_load():
+    eb = tdm_fdm_eb()
+    data = snapshot.to_dict(eb)
+    for key in ("calibrator_fluxes", "science_goal", "rest_frequencies"):
+        del data["execblock"][key]
+    for spw in data["execblock"]["spws"]:
+        del spw["effective_bw_hz"], spw["online_averaging"]
+    assert snapshot.from_dict(data) == eb
