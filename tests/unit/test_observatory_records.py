@@ -118,3 +118,21 @@ def test_old_snapshots_without_the_records_still_load():
     for spw in data["execblock"]["spws"]:
         del spw["effective_bw_hz"], spw["online_averaging"]
     assert snapshot.from_dict(data) == eb
+
+
+def test_cube_channel_noise_uses_the_effective_bandwidth():
+    from scriptgen.heuristics import sensitivity as sens
+
+    eb = tdm_fdm_eb()
+    spw = eb.spw(sorted(s.spw_id for s in eb.spws if s.nchan > 64)[0])
+    width = abs(spw.chan_width_hz)
+    plain = sens.expected_noise(eb, width, spw_ids=(spw.spw_id,), tsys_k=80.0)
+    smoothed_eb = replace(
+        eb, spws=tuple(replace(s, effective_bw_hz=abs(s.chan_width_hz) * 8 / 3, online_averaging=1) for s in eb.spws)
+    )
+    smoothed = sens.expected_noise(smoothed_eb, width, spw_ids=(spw.spw_id,), tsys_k=80.0)
+    assert plain.sigma_jy / smoothed.sigma_jy == pytest.approx((8 / 3) ** 0.5)
+    assert "Hanning" in smoothed.describe() and "Hanning" not in plain.describe()
+    # Continuum (a bandwidth per window) is left as it was.
+    bws = {spw.spw_id: 1e9}
+    assert sens.expected_noise(eb, bws, tsys_k=80.0).sigma_jy == sens.expected_noise(smoothed_eb, bws, tsys_k=80.0).sigma_jy
