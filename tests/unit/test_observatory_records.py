@@ -136,3 +136,53 @@ def test_cube_channel_noise_uses_the_effective_bandwidth():
     # Continuum (a bandwidth per window) is left as it was.
     bws = {spw.spw_id: 1e9}
     assert sens.expected_noise(eb, bws, tsys_k=80.0).sigma_jy == sens.expected_noise(smoothed_eb, bws, tsys_k=80.0).sigma_jy
+
+
+def test_rest_frequency_precedence():
+    from scriptgen.heuristics.rest_frequency import cube_rest_frequency
+
+    eb = replace(tdm_fdm_eb(), rest_frequencies=(RestFrequency("NGC_3256", 9, 230.538e9, "CO v=0 2-1"),))
+    rest, why = cube_rest_frequency(eb, "ngc_3256", 9)
+    assert rest == "230.538GHz" and "SOURCE table" in why and "CO v=0 2-1" in why
+    assert cube_rest_frequency(eb, "NGC_3256", 9, requested="231GHz")[0] == "231GHz"
+    assert cube_rest_frequency(eb, "NGC_3256", 9, requested="231GHz", per_window={9: "232GHz"})[0] == "232GHz"
+    rest, why = cube_rest_frequency(eb, "NGC_3256", 11)
+    assert "window centre" in why and rest.endswith("GHz")
+
+
+def test_rest_freq_option_for_every_window_or_single_windows():
+    from scriptgen.errors import ScriptgenError
+    from scriptgen.imaging_generate import split_rest_freq
+
+    assert split_rest_freq("230.538GHz") == ("230.538GHz", ())
+    assert split_rest_freq("25:230.538GHz,27:220.4GHz") == ("", ((25, "230.538GHz"), (27, "220.4GHz")))
+    with pytest.raises(ScriptgenError, match="SPW:QTY"):
+        split_rest_freq("x:230GHz")
+
+
+def test_recorded_goal_is_the_weakest_request():
+    from scriptgen.qa2.goal import ScienceGoal, goal_from_recorded
+
+    recorded = goal_from_recorded(RecordedGoal(2.5e-4, 1.875e9, 230.5e9, 0.4, 0.6))
+    assert recorded == ScienceGoal(rms_jy=2.5e-4, bandwidth_hz=1.875e9, beam_range_arcsec=(0.4, 0.6))
+    # The analyst's beam replaces the recorded range, the recorded RMS stays.
+    merged = recorded.merged(ScienceGoal(beam_arcsec=0.5))
+    assert merged.beam_arcsec == 0.5 and merged.beam_range_arcsec is None and merged.rms_jy == 2.5e-4
+    assert goal_from_recorded(None) == ScienceGoal()
+    assert goal_from_recorded(RecordedGoal(min_resolution_arcsec=0.4)).beam_range_arcsec is None
+
+
+def test_generate_refuses_a_quasar_without_flux_in_one_line(tmp_path, capsys):
+    from scriptgen.cli import main
+
+    from ..heuristics.variants import with_quasar_flux_calibrator
+
+    snap = snapshot.save(with_quasar_flux_calibrator(), tmp_path / "eb.json")
+    assert main(["generate", str(snap), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if line.strip()] == [
+        line for line in err.splitlines() if line.startswith("scriptgen: error:")
+    ]
+    assert "--allow-placeholder" in err and "Traceback" not in err and not (tmp_path / "out").exists()
+    assert main(["generate", str(snap), "--out", str(tmp_path / "out"), "--allow-placeholder"]) == 0
+    assert "PLACEHOLDER" in next((tmp_path / "out").glob("*.scriptForCalibration.py")).read_text()
