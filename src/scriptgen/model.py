@@ -269,6 +269,18 @@ class RecordedGoal:
     largest_scale_arcsec: float | None = None
     source: str = ""
 
+    def describe(self) -> str:
+        """One line saying what the SBSummary asked for."""
+        parts = []
+        if self.sensitivity_jy:
+            bw = f" over {self.sensitivity_bandwidth_hz / 1e9:.4g} GHz" if self.sensitivity_bandwidth_hz else ""
+            parts.append(f"RMS {self.sensitivity_jy * 1e3:.4g} mJy{bw}")
+        if self.min_resolution_arcsec and self.max_resolution_arcsec:
+            parts.append(f"resolution {self.min_resolution_arcsec:g}-{self.max_resolution_arcsec:g} arcsec")
+        if self.representative_freq_hz:
+            parts.append(f"at {self.representative_freq_hz / 1e9:.6g} GHz")
+        return "science goal from the EB's SBSummary: " + (", ".join(parts) or "nothing usable")
+
 
 @dataclass(frozen=True)
 class RestFrequency:

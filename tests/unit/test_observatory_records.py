@@ -186,3 +186,19 @@ def test_generate_refuses_a_quasar_without_flux_in_one_line(tmp_path, capsys):
     assert "--allow-placeholder" in err and "Traceback" not in err and not (tmp_path / "out").exists()
     assert main(["generate", str(snap), "--out", str(tmp_path / "out"), "--allow-placeholder"]) == 0
     assert "PLACEHOLDER" in next((tmp_path / "out").glob("*.scriptForCalibration.py")).read_text()
+
+
+def test_inspect_summary_lists_the_records():
+    from scriptgen.inspect.summary import summarise
+
+    eb = replace(
+        tdm_fdm_eb(),
+        calibrator_fluxes=_entries(),
+        science_goal=RecordedGoal(2e-4, 7.5e9, 100e9, 0.5, 1.0),
+        rest_frequencies=(RestFrequency("NGC_3256", 9, 230.538e9, "CO v=0 2-1"),),
+    )
+    text = summarise(eb)
+    assert "Catalogue J0423-0120:" in text and "(ASDM_SOURCE)" in text
+    assert "RMS 0.2 mJy over 7.5 GHz, resolution 0.5-1 arcsec" in text
+    assert "rest 230.538 GHz 'CO v=0 2-1'" in text
+    assert "Catalogue" not in summarise(tdm_fdm_eb())

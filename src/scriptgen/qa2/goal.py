@@ -185,12 +185,4 @@ def goal_from_recorded(recorded: RecordedGoal | None) -> ScienceGoal:
 
 def describe_recorded(recorded: RecordedGoal) -> str:
     """One line saying what the SBSummary asked for."""
-    parts = []
-    if recorded.sensitivity_jy:
-        bw = f" over {recorded.sensitivity_bandwidth_hz / 1e9:.4g} GHz" if recorded.sensitivity_bandwidth_hz else ""
-        parts.append(f"RMS {recorded.sensitivity_jy * 1e3:.4g} mJy{bw}")
-    if recorded.min_resolution_arcsec and recorded.max_resolution_arcsec:
-        parts.append(f"resolution {recorded.min_resolution_arcsec:g}-{recorded.max_resolution_arcsec:g} arcsec")
-    if recorded.representative_freq_hz:
-        parts.append(f"at {recorded.representative_freq_hz / 1e9:.6g} GHz")
-    return "science goal from the EB's SBSummary: " + (", ".join(parts) or "nothing usable")
+    return recorded.describe()
