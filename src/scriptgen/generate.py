@@ -51,6 +51,7 @@ class GenerateOptions:
     #: getantposalma JSON files (``--antpos``), one per EB at most; the EBs
     #: without one fetch their positions when their script runs.
     antpos: Sequence[str | Path] = ()
+    allow_placeholder: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ def render_files(ebs: Sequence[ExecBlock], options: GenerateOptions):
         calibrator_fluxes=_catalogue(options.calibrator_fluxes),
         casa_version=options.casa_version,
         antenna_positions=_antenna_positions(options.antpos, ebs),
+        allow_placeholder=options.allow_placeholder,
     )
     files: dict[str, str] = {}
     plans = []

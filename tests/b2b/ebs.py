@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from scriptgen import derive
-from scriptgen.model import Antenna, ExecBlock, Field, Scan, SpectralWindow, SpwKind, TsysMeasurement
+from scriptgen.model import Antenna, CatalogueFluxEntry, ExecBlock, Field, Scan, SpectralWindow, SpwKind, TsysMeasurement
 from scriptgen.synthetic import SyntheticConfig
 from scriptgen.synthetic.layout import plan
 
@@ -54,9 +54,19 @@ def diffgain_eb(mode: str = "b2b", band: int = 6, n_spws: int = 2, nchan: int = 
         for i in range(cfg.n_antennas)
     )
     tsys = tuple(TsysMeasurement(s.spw_id, 90.0, 10) for s in layout.tsys)
+    # The quasars' catalogue fluxes, as importasdm records them in ASDM_SOURCE
+    # (the builder writes the same table for the CASA-built EBs).
+    catalogue = tuple(
+        CatalogueFluxEntry(f.source_name, f.ref_freq_hz * k, f.flux_jy * k**f.spectral_index, 0.05 * f.flux_jy,
+                           t0 - 86400.0)
+        for f in layout.fields
+        if not f.solar_system and "target" not in f.roles and f.flux_jy > 0
+        for k in (0.9, 1.1)
+    )  # fmt: skip
     return ExecBlock(
         uid=cfg.uid, ms_path=f"/data/{cfg.uid}.ms", spws=spws, fields=fields, scans=tuple(scans),
         antennas=antennas, tsys=tsys, project=cfg.project, start_mjd_s=t0, end_mjd_s=t0 + layout.duration_s,
+        calibrator_fluxes=catalogue,
     )  # fmt: skip
 
 

@@ -29,8 +29,11 @@ why, and the risks to check. Kinds no mode handles are refused with one
 line and exit status 2; --mode NAME forces a mode anyway (the risk is
 printed and written into the script header).
 
-Quasar flux calibrators need a catalogue flux. Pass them in a small CSV
-(or JSON) file; without one the script carries a marked placeholder:
+Quasar flux calibrators need a catalogue flux. scriptgen takes it from a
+small CSV (or JSON) file you pass, else from the catalogue values the
+observatory recorded in the EB (ASDM_SOURCE, imported with
+importasdm(asis='Source ...')); with neither it refuses, unless
+--allow-placeholder asks for a marked 1 Jy draft:
 
   source,flux_jy,spix,reffreq_ghz,date,note
   J1058+0133,3.12,-0.55,103.5,2024-05-01,ALMA catalogue
@@ -61,6 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--calibrator-fluxes",
         metavar="FILE",
         help="catalogue fluxes of quasar flux calibrators (.csv or .json; see above)",
+    )
+    parser.add_argument(
+        "--allow-placeholder",
+        action="store_true",
+        help="write a marked 1 Jy placeholder for a quasar flux calibrator with no known flux",
     )
     parser.add_argument(
         "--templates",
@@ -132,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
         mode=args.mode,
         force=args.force,
         antpos=tuple(args.antpos),
+        allow_placeholder=args.allow_placeholder,
     )
     result = generate(ebs, options)
     if getattr(args, "quiet", False):

@@ -28,7 +28,9 @@ from pathlib import Path
 from .. import casa_env, derive
 from ..model import ExecBlock, Field, Scan, SpectralWindow, SpwKind
 from ..safenames import check_stem
+from ..spectral_response import online_averaging_from_ratio
 from .antennas import read_antennas
+from .asdm_tables import read_catalogue_fluxes, read_rest_frequencies, read_science_goal
 from .correlations import read_has_cross_correlations
 from .errors import NoIntents, NoScienceWindows
 from .fields import FieldInfo, read_fields
@@ -137,9 +139,18 @@ def build_spws(infos: tuple[SpwInfo, ...], index: MainIndex,
             baseband=info.baseband,
             corr_products=info.corr_products,
             intents=_intents_of(by_spw.get(info.spw_id, []), states),
+            effective_bw_hz=info.effective_bw_hz,
+            online_averaging=_online_averaging(info),
         )
         for info in infos
     )
+
+
+def _online_averaging(info: SpwInfo) -> int | None:
+    """N channels averaged online, from EFFECTIVE_BW / CHAN_WIDTH (None if not Hanning)."""
+    if info.effective_bw_hz is None or not info.chan_width_hz:
+        return None
+    return online_averaging_from_ratio(info.effective_bw_hz / abs(info.chan_width_hz))
 
 
 def build_fields(infos: tuple[FieldInfo, ...], index: MainIndex,
@@ -231,6 +242,9 @@ def inspect_with_notes(path: str | os.PathLike, *, strict: bool = True) -> Inspe
         end_mjd_s=max(c.end_mjd_s for c in combos) if combos else None,
         flag_cmd_rows=count_flag_commands(ms),
         has_cross_correlations=read_has_cross_correlations(ms),
+        calibrator_fluxes=read_catalogue_fluxes(ms),
+        science_goal=read_science_goal(ms),
+        rest_frequencies=read_rest_frequencies(ms),
     )
     if strict:
         check_usable(eb)

@@ -177,6 +177,25 @@ def calibration_lines(eb: ExecBlock) -> list[str]:
     return lines
 
 
+def record_lines(eb: ExecBlock) -> list[str]:
+    """What the observatory recorded beside the data (empty when nothing was)."""
+    lines = []
+    by_source: dict[str, list[str]] = {}
+    for entry in eb.calibrator_fluxes:
+        by_source.setdefault(entry.source, []).append(f"{entry.flux_jy:.3g} Jy at {format_freq(entry.freq_hz)}")
+    for source, values in by_source.items():
+        lines.append(f"Catalogue {source}: {', '.join(values)} (ASDM_SOURCE)")
+    if eb.science_goal is not None:
+        lines.append(f"Goal      {eb.science_goal.describe()}")
+    for line in eb.rest_frequencies:
+        what = f" {line.transition!r}" if line.transition else ""
+        lines.append(f"Line      {line.source} spw {line.spw_id}: rest {format_freq(line.rest_freq_hz)}{what}")
+    hanning = sorted({s.online_averaging for s in eb.spws if s.online_averaging})
+    if hanning:
+        lines.append(f"Channels  Hanning-smoothed online, N = {', '.join(map(str, hanning))} averaged (EFFECTIVE_BW)")
+    return lines
+
+
 def summarise(eb: ExecBlock, notes: tuple[str, ...] = ()) -> str:
     """The whole summary as one string ending with a newline."""
     sections = [
@@ -187,6 +206,9 @@ def summarise(eb: ExecBlock, notes: tuple[str, ...] = ()) -> str:
         antenna_lines(eb),
         calibration_lines(eb),
     ]
+    records = record_lines(eb)
+    if records:
+        sections.append(records)
     if notes:
         sections.append(["Notes"] + [f"  - {n}" for n in notes])
     return "\n\n".join("\n".join(s) for s in sections) + "\n"

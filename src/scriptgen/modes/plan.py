@@ -69,6 +69,9 @@ class PlanOptions:
     #: :class:`scriptgen.heuristics.antenna_positions.AntposFile`. An EB
     #: without one fetches them when its script runs.
     antenna_positions: Mapping[str, Any] | None = None
+    #: Write a marked 1 Jy placeholder for a quasar flux calibrator with no
+    #: known flux instead of refusing (``generate --allow-placeholder``).
+    allow_placeholder: bool = False
 
 
 @dataclass(frozen=True)
