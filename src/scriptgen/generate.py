@@ -47,6 +47,7 @@ class GenerateOptions:
     mode: str | None = None
     force: bool = False
     casa_version: str | None = field(default_factory=calibration.casa_version)
+    allow_placeholder: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ def render_files(ebs: Sequence[ExecBlock], options: GenerateOptions):
     plan_options = PlanOptions(
         calibrator_fluxes=_catalogue(options.calibrator_fluxes),
         casa_version=options.casa_version,
+        allow_placeholder=options.allow_placeholder,
     )
     files: dict[str, str] = {}
     plans = []

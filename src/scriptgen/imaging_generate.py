@@ -92,6 +92,25 @@ def resolve_tsys(
     ), f"ASSUMED band {band} typical"
 
 
+def split_rest_freq(text: str) -> tuple[str, tuple[tuple[int, str], ...]]:
+    """``--rest-freq`` as (value for every window, per-window values).
+
+    ``230.538GHz`` sets every window; ``25:230.538GHz,27:220.399GHz`` sets
+    windows 25 and 27 only (the others keep the SOURCE table's rest
+    frequency). The two forms do not mix.
+    """
+    text = (text or "").strip()
+    if ":" not in text:
+        return text, ()
+    pairs = []
+    for item in text.split(","):
+        spw, sep, value = item.partition(":")
+        if not sep or not spw.strip().isdigit() or not value.strip():
+            raise ScriptgenError(f"--rest-freq {text!r}: give QTY for every window or SPW:QTY,SPW:QTY")
+        pairs.append((int(spw), value.strip()))
+    return "", tuple(pairs)
+
+
 def generate_imaging(
     ms: str | Path,
     out_dir: str | Path,
@@ -109,9 +128,13 @@ def generate_imaging(
     from .imaging_inputs import read_imaging_inputs
 
     ms = Path(ms)
+    every_window, per_window = split_rest_freq(rest_freq)
     cube = CubeOptions(
-        rest_freq=check_quantity(rest_freq, (u.Hz,), "--rest-freq"),
+        rest_freq=check_quantity(every_window, (u.Hz,), "--rest-freq"),
         chan_width=check_quantity(chan_width, (u.Hz, u.m / u.s), "--chan-width"),
+        rest_freq_per_spw=tuple(
+            (spw, check_quantity(q, (u.Hz,), f"--rest-freq for spw {spw}")) for spw, q in per_window
+        ),
     )
     if tsys_k is not None and not tsys_k > 0:
         raise ScriptgenError(f"--tsys must be a positive temperature in K, got {tsys_k}")
@@ -154,4 +177,8 @@ def generate_imaging(
     )
     report = write_outputs(out_dir, {naming.IMAGING_SCRIPT: script, naming.CONT_RANGES: text}, force=force)
     decisions = (tsys_note,) + plan.decisions
+    if eb.science_goal is not None:
+        from .qa2.goal import describe_recorded
+
+        decisions += (describe_recorded(eb.science_goal) + " (scriptgen qa2 --execblock uses it)",)
     return ImagingResult(plan, script, text, report, decisions, time.perf_counter() - start)

@@ -32,6 +32,9 @@ __all__ = [
     "Antenna",
     "TsysMeasurement",
     "ExecBlock",
+    "CatalogueFluxEntry",
+    "RecordedGoal",
+    "RestFrequency",
 ]
 
 
@@ -107,6 +110,13 @@ class SpectralWindow:
     baseband: int | None = None
     corr_products: tuple[str, ...] = ()
     intents: tuple[str, ...] = ()
+    #: SPECTRAL_WINDOW.EFFECTIVE_BW (median over channels): the noise
+    #: bandwidth of one channel; ALMA's online Hanning smoothing makes it
+    #: wider than the channel. None when the MS does not record it.
+    effective_bw_hz: float | None = None
+    #: Channels averaged online (1, 2, 4, 8, 16), inferred from
+    #: EFFECTIVE_BW / CHAN_WIDTH; None when the ratio is not a Hanning one.
+    online_averaging: int | None = None
 
     @property
     def min_freq_hz(self) -> float:
@@ -198,6 +208,12 @@ class ExecBlock:
     start_mjd_s: float | None = None
     end_mjd_s: float | None = None
     flag_cmd_rows: int = 0
+    #: Catalogue fluxes the observatory knew at observing time (ASDM_SOURCE).
+    calibrator_fluxes: tuple[CatalogueFluxEntry, ...] = ()
+    #: The PI's request as recorded in the SBSummary (ASDM_SBSUMMARY).
+    science_goal: RecordedGoal | None = None
+    #: Rest frequencies per source and window (SOURCE.REST_FREQUENCY).
+    rest_frequencies: tuple[RestFrequency, ...] = ()
 
     def spw(self, spw_id: int) -> SpectralWindow:
         for spw in self.spws:
@@ -215,3 +231,50 @@ class ExecBlock:
     def tsys_spw_ids(self) -> tuple[int, ...]:
         """Spectral windows with Tsys recorded in SYSCAL."""
         return tuple(t.spw_id for t in self.tsys)
+
+
+@dataclass(frozen=True)
+class CatalogueFluxEntry:
+    """One ASDM_SOURCE flux: a calibrator's catalogue flux at one frequency.
+
+    importasdm copies the ASDM Source table (``asis='Source'``); for
+    calibrators it holds the catalogue flux densities the observatory knew
+    when the EB was observed. ``epoch_mjd_s`` is the start of the row's
+    time interval (when the entry was valid from), ``spw_id`` the MS
+    window of the row (-1 when it cannot be told).
+    """
+
+    source: str
+    freq_hz: float
+    flux_jy: float
+    flux_err_jy: float | None = None
+    epoch_mjd_s: float | None = None
+    spw_id: int = -1
+
+
+@dataclass(frozen=True)
+class RecordedGoal:
+    """The science goal recorded in the SBSummary, in Jy, Hz and arcsec.
+
+    Unset parts are None. ``sensitivity_jy`` refers to
+    ``sensitivity_bandwidth_hz`` (the representative bandwidth) at
+    ``representative_freq_hz``.
+    """
+
+    sensitivity_jy: float | None = None
+    sensitivity_bandwidth_hz: float | None = None
+    representative_freq_hz: float | None = None
+    min_resolution_arcsec: float | None = None
+    max_resolution_arcsec: float | None = None
+    largest_scale_arcsec: float | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class RestFrequency:
+    """A line rest frequency the PI gave for a source in one window."""
+
+    source: str
+    spw_id: int
+    rest_freq_hz: float
+    transition: str = ""

@@ -8,7 +8,12 @@ import pytest
 
 from scriptgen.render import make_environment
 
-from ..heuristics.variants import mosaic_with_tsys_on_one_pointing, two_phase_calibrators, with_quasar_flux_calibrator
+from ..heuristics.variants import (
+    mosaic_with_tsys_on_one_pointing,
+    recorded_fluxes,
+    two_phase_calibrators,
+    with_quasar_flux_calibrator,
+)
 from ..unit.ebfactory import tdm_fdm_eb
 
 HOSTILE = "x'); import os; os.system('touch PWNED'); ('\nimport os"
@@ -26,7 +31,10 @@ def hostile_eb():
     fields = tuple(replace(f, is_ephemeris=False) for f in fields)
     antennas = tuple(replace(a, name=HOSTILE + a.name, station=HOSTILE) for a in eb.antennas)
     spws = tuple(replace(s, name=HOSTILE + s.name) for s in eb.spws)
-    return replace(eb, fields=fields, antennas=antennas, spws=spws, project=HOSTILE, observer=HOSTILE)
+    fluxes = recorded_fluxes(HOSTILE + "1")
+    return replace(
+        eb, fields=fields, antennas=antennas, spws=spws, project=HOSTILE, observer=HOSTILE, calibrator_fluxes=fluxes
+    )
 
 
 EB_VARIANTS = {
@@ -34,7 +42,7 @@ EB_VARIANTS = {
     "tdm_fdm_7m": lambda: tdm_fdm_eb(diameter=7.0),
     "mosaic": lambda: tdm_fdm_eb(mosaic=3),
     "mosaic_tsys_pointing": lambda: mosaic_with_tsys_on_one_pointing(3),
-    "quasar_flux_cal": lambda: with_quasar_flux_calibrator(),
+    "quasar_flux_cal": lambda: with_quasar_flux_calibrator(recorded=True),
     "two_phase_cals": two_phase_calibrators,
     "online_flags": lambda: replace(tdm_fdm_eb(), flag_cmd_rows=5),
     "no_tsys": _no_tsys,

@@ -6,6 +6,7 @@ import ast
 import inspect
 import subprocess
 import sys
+from dataclasses import replace
 
 
 from scriptgen import casa_env
@@ -107,10 +108,18 @@ def test_skipped_steps_say_why(env):
     assert "apriori_tables.append(wvr_table)" not in out
 
 
-def test_placeholder_flux_is_marked(env):
-    out = calibration.render(EB_VARIANTS["quasar_flux_cal"](), env)
+def test_placeholder_flux_is_marked_when_allowed(env):
+    eb = replace(EB_VARIANTS["quasar_flux_cal"](), calibrator_fluxes=())
+    out = calibration.render(eb, env, options=PlanOptions(allow_placeholder=True))
     assert "CHECK: PLACEHOLDER" in out and "WARNING: the flux of" in out
     assert 'standard="manual"' in out
+
+
+def test_recorded_flux_reaches_setjy_with_its_origin(env):
+    out = " ".join(calibration.render(EB_VARIANTS["quasar_flux_cal"](), env).replace("#", " ").split())
+    assert "ASDM_SOURCE" in out and "PLACEHOLDER" not in out
+    assert "fitted to 2 catalogue frequencies (weighted least squares in log flux)" in out
+    assert "spix=[-0.6]" in out
 
 
 def test_online_flags_only_when_present(env):

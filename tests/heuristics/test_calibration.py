@@ -3,7 +3,7 @@ from dataclasses import replace
 import pytest
 
 from scriptgen.heuristics import calibration as cal
-from scriptgen.heuristics.calibrator_fluxes import parse
+from scriptgen.heuristics.calibrator_fluxes import MissingCalibratorFlux, parse
 from scriptgen.model import Scan, SpwKind
 
 from ..unit.ebfactory import tdm_fdm_eb
@@ -107,8 +107,30 @@ def test_quasar_with_catalogue_entry_gets_its_flux():
     assert not model.placeholder and "2024-01-02" in model.reason
 
 
-def test_quasar_without_catalogue_gets_a_marked_placeholder():
-    (model,) = cal.flux_models(with_quasar_flux_calibrator())
+def test_quasar_without_any_flux_is_refused_in_one_line():
+    with pytest.raises(MissingCalibratorFlux, match="--allow-placeholder") as info:
+        cal.flux_models(with_quasar_flux_calibrator())
+    assert "\n" not in str(info.value) and "J0423-0120" in str(info.value)
+
+
+def test_the_analyst_file_wins_over_the_recorded_flux():
+    eb = with_quasar_flux_calibrator(recorded=True)
+    catalogue = parse("source,flux_jy,spix,reffreq_ghz\nJ0423-0120,2.5,-0.6,97.5\n", fmt="csv")
+    (model,) = cal.flux_models(eb, catalogue)
+    assert model.fluxdensity[0] == 2.5 and "calibrator-flux file" in model.reason
+
+
+def test_recorded_flux_gives_the_power_law_at_the_science_frequency():
+    eb = with_quasar_flux_calibrator(recorded=True)
+    (model,) = cal.flux_models(eb)
+    ref_ghz = cal.mean_science_frequency_ghz(eb)
+    assert model.fluxdensity[0] == pytest.approx(2.0 * (ref_ghz / 100.0) ** -0.6, rel=1e-5)
+    assert model.spix == pytest.approx(-0.6, abs=1e-9) and not model.placeholder
+    assert "ASDM_SOURCE" in model.reason and "+/-" in model.reason
+
+
+def test_quasar_without_catalogue_gets_a_marked_placeholder_when_allowed():
+    (model,) = cal.flux_models(with_quasar_flux_calibrator(), allow_placeholder=True)
     assert model.placeholder and model.fluxdensity[0] == cal.PLACEHOLDER_FLUX_JY
     assert "PLACEHOLDER" in model.reason and "CHECK" in model.reason
     assert model.reffreq.endswith("GHz")

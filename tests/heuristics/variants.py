@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from scriptgen.model import Antenna, Field, Scan
+from scriptgen.model import Antenna, CatalogueFluxEntry, Field, Scan
 
 from ..unit.ebfactory import tdm_fdm_eb
 
 ATM = "CALIBRATE_ATMOSPHERE"
 
 
-def with_quasar_flux_calibrator(eb=None, name="J0423-0120"):
+def recorded_fluxes(name, flux_jy=2.0, spix=-0.6, ref_hz=100e9, err_fraction=0.05, epoch=None):
+    """ASDM_SOURCE-like catalogue entries for ``name`` at 91.5 and 343.5 GHz (a power law)."""
+    return tuple(
+        CatalogueFluxEntry(name, f, flux_jy * (f / ref_hz) ** spix, err_fraction * flux_jy * (f / ref_hz) ** spix, epoch)
+        for f in (91.5e9, 343.5e9)
+    )
+
+
+def with_quasar_flux_calibrator(eb=None, name="J0423-0120", recorded=False):
+    """Field 1 a quasar flux calibrator; ``recorded`` adds its ASDM_SOURCE fluxes."""
     eb = eb or tdm_fdm_eb()
     fields = tuple(
         replace(f, name=name, source_name=name, is_ephemeris=False) if f.field_id == 1 else f for f in eb.fields
     )
-    return replace(eb, fields=fields)
+    return replace(eb, fields=fields, calibrator_fluxes=recorded_fluxes(name) if recorded else ())
 
 
 def with_antennas(eb, positions, diameter=12.0):

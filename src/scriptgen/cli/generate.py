@@ -21,8 +21,11 @@ skipped steps and why. A script you edited is never overwritten: the new
 draft goes beside it as NAME.new (or use --force, which keeps yours as
 NAME.orig).
 
-Quasar flux calibrators need a catalogue flux. Pass them in a small CSV
-(or JSON) file; without one the script carries a marked placeholder:
+Quasar flux calibrators need a catalogue flux. scriptgen takes it from a
+small CSV (or JSON) file you pass, else from the catalogue values the
+observatory recorded in the EB (ASDM_SOURCE, imported with
+importasdm(asis='Source ...')); with neither it refuses, unless
+--allow-placeholder asks for a marked 1 Jy draft:
 
   source,flux_jy,spix,reffreq_ghz,date,note
   J1058+0133,3.12,-0.55,103.5,2024-05-01,ALMA catalogue
@@ -47,6 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--calibrator-fluxes",
         metavar="FILE",
         help="catalogue fluxes of quasar flux calibrators (.csv or .json; see above)",
+    )
+    parser.add_argument(
+        "--allow-placeholder",
+        action="store_true",
+        help="write a marked 1 Jy placeholder for a quasar flux calibrator with no known flux",
     )
     parser.add_argument(
         "--templates",
@@ -86,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         templates=args.templates,
         mode=args.mode,
         force=args.force,
+        allow_placeholder=args.allow_placeholder,
     )
     result = generate(ebs, options)
     print("\n".join(result.summary_lines()))

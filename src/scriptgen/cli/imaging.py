@@ -37,6 +37,7 @@ examples:
   scriptgen imaging uid___A002_X1_X2.ms.split.cal --out imaging/
   scriptgen imaging X.ms.split.cal --out . --tsys-from uid___A002_X1_X2.ms
   scriptgen imaging X.ms.split.cal --out . --rest-freq 230.538GHz --chan-width 2km/s
+  scriptgen imaging X.ms.split.cal --out . --rest-freq 25:230.538GHz
   scriptgen imaging X.ms.split.cal --out . --cont-ranges my_cont.dat
 
 Run the script in the folder holding the MS: python scriptForImaging.py.
@@ -55,7 +56,8 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument(
         "--rest-freq", default="", metavar="QTY",
-        help="rest frequency of the cubes, e.g. 230.538GHz (default: each window's centre)",
+        help="rest frequency of the cubes: 230.538GHz for every window, or 25:230.538GHz,27:220.4GHz "
+        "for single windows (default: the SOURCE table's rest frequency, else the window centre)",
     )
     parser.add_argument(
         "--chan-width", default="", metavar="QTY",

@@ -22,6 +22,10 @@ RMS and resolution with ALMA's QA2 rules:
 The pixel size is compared with beam/5 (reported, never changes the verdict).
 Quantities take units: 0.1mJy, 1.2arcsec, 7.5GHz.
 
+The request is taken, in increasing precedence, from the SBSummary recorded in
+the --execblock EB (ASDM_SBSUMMARY, when it was imported), the --goal file and
+the command line.
+
 science-goal file (--goal, JSON or .toml; command-line values override it):
   rms = "0.1 mJy"            bandwidth = "7.5 GHz"   (RMS rescaled to the
   beam = "1.0 arcsec"                                 image's channel width)
@@ -32,6 +36,7 @@ examples:
   scriptgen qa2 target.cont.image --residual target.cont.residual --rms 0.05mJy --beam 0.5arcsec
   scriptgen qa2 target.cont.image.fits --goal goal.toml --json qa2.json
   scriptgen qa2 target.cont.image --rms 0.05mJy --execblock uid___A002_X1_X2.ms   (achieved/predicted)
+  scriptgen qa2 target.cont.image --execblock uid___A002_X1_X2.ms   (request from its SBSummary)
 
 exit status: 0 PASS or SEMIPASS or nothing requested, 1 FAIL, 2 bad input.
 """
@@ -67,7 +72,15 @@ def run(args) -> int:
     from ..qa2.report import build_report, dumps, report_text
     import astropy.units as u
 
-    goal = goalmod.load_goal(args.goal) if args.goal else goalmod.ScienceGoal()
+    ebs = []
+    if args.execblock:
+        from ..qa2.predict import load_execblock
+
+        ebs = [load_execblock(p) for p in args.execblock]
+    recorded = next((eb.science_goal for eb in ebs if eb.science_goal is not None), None)
+    goal = goalmod.goal_from_recorded(recorded)
+    if args.goal:
+        goal = goal.merged(goalmod.load_goal(args.goal))
     override = goalmod.ScienceGoal(
         rms_jy=goalmod.parse_quantity(args.rms, u.Jy, "--rms") if args.rms else None,
         bandwidth_hz=goalmod.parse_quantity(args.bandwidth, u.Hz, "--bandwidth") if args.bandwidth else None,
@@ -79,16 +92,16 @@ def run(args) -> int:
     goal = goal.merged(override)
     predicted = goalmod.parse_quantity(args.predicted_rms, u.Jy, "--predicted-rms") if args.predicted_rms else None
     measurement = measure(args.image, args.residual)
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = (goalmod.describe_recorded(recorded),) if recorded is not None else ()
     if args.execblock:
         if predicted is not None:
             raise ScriptgenError("give --predicted-rms or --execblock, not both")
-        from ..qa2.predict import load_execblock, predict_noise
+        from ..qa2.predict import predict_noise
 
         bw = goalmod.parse_quantity(args.noise_bandwidth, u.Hz, "--noise-bandwidth") if args.noise_bandwidth else None
-        prediction = predict_noise([load_execblock(p) for p in args.execblock], measurement, bandwidth_hz=bw)
+        prediction = predict_noise(ebs, measurement, bandwidth_hz=bw)
         predicted = prediction.sigma_jy
-        notes = ("predicted noise (natural weighting): " + prediction.bandwidth_note,) + prediction.per_eb
+        notes += ("predicted noise (natural weighting): " + prediction.bandwidth_note,) + prediction.per_eb
     report = build_report(measurement, goal, predicted, notes=notes)
     if args.json == "-":
         sys.stdout.write(dumps(report))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from .. import derive
 from ..model import ExecBlock, Intent, Role, Scan, SpwKind
-from .calibrator_fluxes import CatalogueFlux, lookup
+from .calibrator_fluxes import CatalogueFlux, MissingCalibratorFlux, fit_recorded_flux, lookup
 
 # --------------------------------------------------------------------------
 # Constants, each with its reason.
@@ -354,7 +354,24 @@ def _ghz(value: float) -> str:
     return f"{value:.6g}GHz"
 
 
-def flux_model(eb: ExecBlock, field_id: int, catalogue: dict[str, CatalogueFlux] | None) -> FluxModel:
+def flux_model(
+    eb: ExecBlock,
+    field_id: int,
+    catalogue: dict[str, CatalogueFlux] | None,
+    *,
+    allow_placeholder: bool = False,
+) -> FluxModel:
+    """The setjy model of one flux calibrator, and where its flux came from.
+
+    In order: CASA's solar-system models; the analyst's calibrator-flux
+    file; the catalogue fluxes the observatory recorded in the EB
+    (ASDM_SOURCE; spectral index fitted across its frequencies, as the
+    observatory generator almaqa2csg falls back to ``getFluxesFromSourceTable``
+    and the pipeline's hifa_importdata starts from Source.xml); otherwise a
+    marked placeholder only when ``allow_placeholder``, else
+    :class:`MissingCalibratorFlux` (a normal-looking script with an
+    arbitrary flux scale is worse than none).
+    """
     fld = eb.field(field_id)
     label = field_label(eb, field_id)
     if is_solar_system(eb, field_id):
@@ -383,6 +400,26 @@ def flux_model(eb: ExecBlock, field_id: int, catalogue: dict[str, CatalogueFlux]
             + spix_note,
         )
     freq = mean_science_frequency_ghz(eb)
+    recorded = fit_recorded_flux(eb.calibrator_fluxes, fld.source_name, freq * 1e9, eb.start_mjd_s)
+    if recorded is not None:
+        return FluxModel(
+            field_id=field_id,
+            source=fld.source_name,
+            standard="manual",
+            # Six significant digits: far below the catalogue's uncertainty,
+            # and the script stays readable.
+            fluxdensity=(float(f"{recorded.flux_jy:.6g}"), 0.0, 0.0, 0.0),
+            spix=float(f"{recorded.spix:.6g}"),
+            reffreq=_ghz(recorded.reffreq_ghz),
+            reason=f"{label} is a quasar: flux from the catalogue values the observatory recorded "
+            "in the EB (ASDM_SOURCE; the observatory generator almaqa2csg falls back to them too): "
+            f"{recorded.describe()}",
+        )
+    if not allow_placeholder:
+        raise MissingCalibratorFlux(
+            f"{eb.uid}: no flux for quasar flux calibrator {fld.source_name!r} (no ASDM_SOURCE "
+            "entry, no --calibrator-fluxes file); give one, or --allow-placeholder for a marked 1 Jy draft"
+        )
     return FluxModel(
         field_id=field_id,
         source=fld.source_name,
@@ -397,9 +434,14 @@ def flux_model(eb: ExecBlock, field_id: int, catalogue: dict[str, CatalogueFlux]
     )
 
 
-def flux_models(eb: ExecBlock, catalogue: dict[str, CatalogueFlux] | None = None) -> tuple[FluxModel, ...]:
+def flux_models(
+    eb: ExecBlock,
+    catalogue: dict[str, CatalogueFlux] | None = None,
+    *,
+    allow_placeholder: bool = False,
+) -> tuple[FluxModel, ...]:
     fields, _ = flux_fields(eb)
-    return tuple(flux_model(eb, f, catalogue) for f in fields)
+    return tuple(flux_model(eb, f, catalogue, allow_placeholder=allow_placeholder) for f in fields)
 
 
 # --------------------------------------------------------------------------

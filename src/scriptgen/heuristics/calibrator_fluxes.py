@@ -43,6 +43,10 @@ class CalibratorFluxError(ScriptgenError):
     """A calibrator-flux file that cannot be used (said in one line)."""
 
 
+class MissingCalibratorFlux(ScriptgenError):
+    """A quasar flux calibrator with no flux from the analyst or the EB."""
+
+
 @dataclass(frozen=True)
 class CatalogueFlux:
     """One calibrator's catalogue flux: what setjy(standard='manual') needs."""
@@ -163,3 +167,103 @@ def lookup(entries: dict[str, CatalogueFlux] | None, source: str) -> CatalogueFl
     if not entries:
         return None
     return entries.get(_key(source))
+
+
+# --------------------------------------------------------------------------
+# Fluxes the observatory recorded in the EB (ASDM_SOURCE).
+
+#: Spectral index assumed when the EB records a quasar's flux at one
+#: frequency only: -0.7 is typical of ALMA's quasar calibrators at mm
+#: wavelengths (a flat 0 would overestimate the flux at higher bands).
+TYPICAL_QUASAR_SPIX = -0.7
+
+_DAY_S = 86400.0
+
+
+@dataclass(frozen=True)
+class RecordedFlux:
+    """A calibrator's flux model built from the ASDM_SOURCE catalogue values.
+
+    ``flux_jy`` is at ``reffreq_ghz`` (the EB's mean science frequency);
+    ``spix`` is fitted when two or more frequencies were recorded
+    (``n_frequencies``), else :data:`TYPICAL_QUASAR_SPIX` is assumed.
+    ``flux_err_jy`` propagates the recorded uncertainties through the fit
+    (None when the catalogue gave none); ``age_days`` is how old the newest
+    catalogue entry used was when the EB was observed.
+    """
+
+    source: str
+    flux_jy: float
+    reffreq_ghz: float
+    spix: float
+    n_frequencies: int
+    flux_err_jy: float | None = None
+    age_days: float | None = None
+
+    @property
+    def spix_fitted(self) -> bool:
+        return self.n_frequencies >= 2
+
+    def describe(self) -> str:
+        """One sentence for the script's setjy comment."""
+        err = f" +/- {self.flux_err_jy:.3g}" if self.flux_err_jy is not None else ""
+        if self.spix_fitted:
+            spix = f"spectral index {self.spix:.3f} fitted to {self.n_frequencies} catalogue frequencies (weighted least squares in log flux)"
+        else:
+            spix = f"spectral index {self.spix:g} assumed (one catalogue frequency)"
+        if self.age_days is None:
+            age = "catalogue date not recorded"
+        elif self.age_days >= 0:
+            age = f"catalogue value {self.age_days:.0f} days old at observing time"
+        else:
+            age = f"catalogue entry dated {-self.age_days:.0f} days after the observation"
+        return f"{self.flux_jy:.4g}{err} Jy at {self.reffreq_ghz:g} GHz, {spix}; {age}"
+
+
+def _latest_per_frequency(entries) -> list:
+    """The newest entry at each frequency (older ones describe an older flux)."""
+    best: dict[float, object] = {}
+    for e in entries:
+        held = best.get(e.freq_hz)
+        if held is None or (e.epoch_mjd_s or -math.inf) > (held.epoch_mjd_s or -math.inf):
+            best[e.freq_hz] = e
+    return [best[f] for f in sorted(best)]
+
+
+def fit_recorded_flux(entries, source: str, reffreq_hz: float, observed_mjd_s: float | None = None) -> RecordedFlux | None:
+    """Flux at ``reffreq_hz`` and spectral index from a source's ASDM_SOURCE entries.
+
+    A power law S = S0 (nu / nu0)^alpha fitted by weighted least squares in
+    log S - log nu (weights 1/sigma(log S)^2 = (S / sigma_S)^2; equal weights
+    when no uncertainty was recorded), the same model setjy(standard='manual')
+    applies. None when the EB records nothing for ``source``.
+    """
+    mine = [e for e in entries if _key(e.source) == _key(source) and e.flux_jy > 0 and e.freq_hz > 0]
+    if not mine or not reffreq_hz > 0:
+        return None
+    points = _latest_per_frequency(mine)
+    epochs = [e.epoch_mjd_s for e in points if e.epoch_mjd_s is not None]
+    age = None
+    if epochs and observed_mjd_s is not None:
+        age = (observed_mjd_s - max(epochs)) / _DAY_S
+    x = [math.log(e.freq_hz / reffreq_hz) for e in points]
+    y = [math.log(e.flux_jy) for e in points]
+    has_err = all(e.flux_err_jy for e in points)
+    w = [(e.flux_jy / e.flux_err_jy) ** 2 if has_err else 1.0 for e in points]
+    if len(points) == 1:
+        s_ref = points[0].flux_jy * (reffreq_hz / points[0].freq_hz) ** TYPICAL_QUASAR_SPIX
+        err = s_ref * points[0].flux_err_jy / points[0].flux_jy if has_err else None
+        return RecordedFlux(points[0].source, s_ref, reffreq_hz / 1e9, TYPICAL_QUASAR_SPIX, 1, err, age)
+    sw = sum(w)
+    sx = sum(wi * xi for wi, xi in zip(w, x))
+    sy = sum(wi * yi for wi, yi in zip(w, y))
+    sxx = sum(wi * xi * xi for wi, xi in zip(w, x))
+    sxy = sum(wi * xi * yi for wi, xi, yi in zip(w, x, y))
+    det = sw * sxx - sx * sx
+    if det <= 0:
+        return None
+    alpha = (sw * sxy - sx * sy) / det
+    intercept = (sxx * sy - sx * sxy) / det
+    s_ref = math.exp(intercept)
+    err = s_ref * math.sqrt(sxx / det) if has_err else None
+    return RecordedFlux(points[0].source, s_ref, reffreq_hz / 1e9, alpha, len(points), err, age)

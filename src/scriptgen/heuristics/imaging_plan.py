@@ -27,6 +27,7 @@ from ..model import ExecBlock, Role
 from . import imaging as im
 from . import linefree as lf
 from . import sensitivity as sens
+from .rest_frequency import cube_rest_frequency
 
 __all__ = ["CubeOptions", "ImageSpec", "ImagingInputs", "ImagingPlan", "plan_imaging"]
 
@@ -79,6 +80,8 @@ class CubeOptions:
 
     rest_freq: str = ""
     chan_width: str = ""
+    #: Rest frequencies the analyst gave for single windows (spw id, quantity).
+    rest_freq_per_spw: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -419,7 +422,9 @@ def plan_imaging(
         for w in windows:
             spw = eb.spw(w.spw_id)
             ref_hz = spw.centre_freq_hz
-            rest = cube.rest_freq or im.quantity(ref_hz / 1e9, "GHz", 9)
+            rest, rest_why = cube_rest_frequency(
+                eb, name, w.spw_id, requested=cube.rest_freq, per_window=dict(cube.rest_freq_per_spw)
+            )
             width_hz = _parse_width_hz(cube.chan_width, ref_hz) or abs(spw.chan_width_hz)
             beam, _ = inputs.beam_at(ref_hz)
             cell = im.cell_arcsec(beam.size)
@@ -431,7 +436,7 @@ def plan_imaging(
             vis = contsub_vis if w.line_free else inputs.ms
             notes = (
                 "cube in LSRK (ALMA does not Doppler-track: the data are TOPO), rest frequency "
-                + (f"{rest} as requested" if cube.rest_freq else f"{rest} (window centre; none requested)")
+                + rest_why
                 + ", channel width "
                 + (f"{cube.chan_width} as requested" if cube.chan_width else "native"),
                 f"cell {im.quantity(cell, 'arcsec', 3)} = beam/{im.CELLS_PER_BEAM}, beam {beam.size:.3f}\" "

@@ -18,6 +18,13 @@ prediction. Both call :func:`expected_noise` (or :func:`expected_noise_jy`)
 with an :class:`~scriptgen.model.ExecBlock`; :func:`radiometer_noise_jy`
 is the bare equation for callers that already have the numbers.
 
+For an image channel (one bandwidth) dnu is the channel's effective noise
+bandwidth: ALMA smooths spectra online (Hanning), which lowers each
+channel's noise to that of 8/3 of its width at native resolution
+(:func:`channel_noise_bandwidth`). Continuum images sum many channels,
+where the smoothing changes the noise by a fraction of a channel and is
+left out.
+
 Pure functions: no CASA, no I/O.
 """
 
@@ -34,6 +41,7 @@ import astropy.units as u
 from .. import derive
 from ..errors import ScriptgenError
 from ..model import ExecBlock, Intent
+from ..spectral_response import noise_bandwidth_hz
 
 __all__ = [
     "NoTsys",
@@ -102,14 +110,18 @@ class NoiseEstimate:
     dish_diameter_m: float
     efficiency: float
     tsys_source: str = "SYSCAL"
+    #: How ``bandwidth_hz`` relates to the image channel (empty: it is the
+    #: channel or window width itself).
+    bandwidth_note: str = ""
 
     def describe(self) -> str:
         """One line for a script comment or a report."""
+        note = f" ({self.bandwidth_note})" if self.bandwidth_note else ""
         return (
             f"sigma = 2 k Tsys / (eta A sqrt(N(N-1) npol dnu t)) = {self.sigma_jy * 1e3:.4g} mJy/beam "
             f"with Tsys = {self.tsys_k:.1f} K ({self.tsys_source}), eta = {self.efficiency:.2f}, "
             f"D = {self.dish_diameter_m:g} m, N = {self.n_antennas}, npol = {self.n_pol}, "
-            f"dnu = {self.bandwidth_hz / 1e6:.4g} MHz, t = {self.time_on_source_s:.0f} s"
+            f"dnu = {self.bandwidth_hz / 1e6:.4g} MHz{note}, t = {self.time_on_source_s:.0f} s"
         )
 
 
@@ -309,13 +321,42 @@ def expected_noise(
         tsys_eff = tsys_k_for(result, total_bw, t, n_ant, diameter, npol, eta)
         return NoiseEstimate(result, tsys_eff, total_bw, t, n_ant, npol, diameter, eta, tsys_source)
 
-    bw = float(bandwidth_hz)
+    bw, bw_note = channel_noise_bandwidth(eb, float(bandwidth_hz), windows)
     # One bandwidth across several windows (a channel of "any" window): the
     # median Tsys is the representative one, not the best or the worst.
     values = sorted(tsys.values())
     mid = len(values) // 2
     tk = values[mid] if len(values) % 2 else 0.5 * (values[mid - 1] + values[mid])
-    return NoiseEstimate(sigma(tk, bw), tk, bw, t, n_ant, npol, diameter, eta, tsys_source)
+    return NoiseEstimate(sigma(tk, bw), tk, bw, t, n_ant, npol, diameter, eta, tsys_source, bw_note)
+
+
+def channel_noise_bandwidth(eb: ExecBlock, width_hz: float, windows: Iterable[int]) -> tuple[float, str]:
+    """The radiometer bandwidth of an image channel ``width_hz`` wide, and how it was found.
+
+    ALMA Hanning-smooths online, so a channel's noise is that of its
+    effective bandwidth (EFFECTIVE_BW; 8/3 of a native channel, 1.6 when two
+    are averaged online ...; ALMA pipeline ``get_bw_corr_factor``), see
+    :mod:`scriptgen.spectral_response`. Windows whose averaging is unknown
+    (no EFFECTIVE_BW, or a ratio that is not Hanning's) use the width
+    itself. Across several windows the median is used, as for Tsys.
+    """
+    values = []
+    factors = set()
+    for spw_id in windows:
+        spw = eb.spw(spw_id)
+        values.append(noise_bandwidth_hz(width_hz, spw.chan_width_hz, spw.online_averaging))
+        if spw.online_averaging:
+            factors.add(spw.online_averaging)
+    if not values or not factors:
+        return width_hz, ""
+    values.sort()
+    mid = len(values) // 2
+    bw = values[mid] if len(values) % 2 else 0.5 * (values[mid - 1] + values[mid])
+    averaging = "/".join(str(n) for n in sorted(factors))
+    return bw, (
+        f"effective bandwidth of {abs(width_hz) / 1e6:.4g} MHz channels Hanning-smoothed online, "
+        f"N = {averaging} averaged (EFFECTIVE_BW)"
+    )
 
 
 def tsys_k_for(

@@ -27,7 +27,9 @@ from pathlib import Path
 
 from .. import casa_env, derive
 from ..model import ExecBlock, Field, Scan, SpectralWindow, SpwKind
+from ..spectral_response import online_averaging_from_ratio
 from .antennas import read_antennas
+from .asdm_tables import read_catalogue_fluxes, read_rest_frequencies, read_science_goal
 from .errors import NoIntents, NoScienceWindows
 from .fields import FieldInfo, read_fields
 from .mainindex import Combination, MainIndex, read_main_index
@@ -134,9 +136,18 @@ def build_spws(infos: tuple[SpwInfo, ...], index: MainIndex,
             baseband=info.baseband,
             corr_products=info.corr_products,
             intents=_intents_of(by_spw.get(info.spw_id, []), states),
+            effective_bw_hz=info.effective_bw_hz,
+            online_averaging=_online_averaging(info),
         )
         for info in infos
     )
+
+
+def _online_averaging(info: SpwInfo) -> int | None:
+    """N channels averaged online, from EFFECTIVE_BW / CHAN_WIDTH (None if not Hanning)."""
+    if info.effective_bw_hz is None or not info.chan_width_hz:
+        return None
+    return online_averaging_from_ratio(info.effective_bw_hz / abs(info.chan_width_hz))
 
 
 def build_fields(infos: tuple[FieldInfo, ...], index: MainIndex,
@@ -227,6 +238,9 @@ def inspect_with_notes(path: str | os.PathLike, *, strict: bool = True) -> Inspe
         start_mjd_s=min(c.start_mjd_s for c in combos) if combos else None,
         end_mjd_s=max(c.end_mjd_s for c in combos) if combos else None,
         flag_cmd_rows=count_flag_commands(ms),
+        calibrator_fluxes=read_catalogue_fluxes(ms),
+        science_goal=read_science_goal(ms),
+        rest_frequencies=read_rest_frequencies(ms),
     )
     if strict:
         check_usable(eb)

@@ -54,6 +54,7 @@ class SpwInfo:
     band: int | None
     baseband: int | None
     corr_products: tuple[str, ...]
+    effective_bw_hz: float | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ def read_spectral_windows(ms: Path, dds: DataDescriptions,
         bbc = tb.getcol("BBC_NO") if n and "BBC_NO" in tb.colnames() else None
         freqs = [np.asarray(tb.getcell("CHAN_FREQ", row), dtype=float) for row in range(n)]
         widths = [np.asarray(tb.getcell("CHAN_WIDTH", row), dtype=float) for row in range(n)]
+        effective = [_median_abs(tb, "EFFECTIVE_BW", row) for row in range(n)]
 
     first_pol: dict[int, int] = {}
     for ddid, spw_id in enumerate(dds.spw_of_ddid):
@@ -188,6 +190,17 @@ def read_spectral_windows(ms: Path, dds: DataDescriptions,
                 band=band,
                 baseband=_baseband(name, int(bbc[spw_id]) if bbc is not None else None),
                 corr_products=products,
+                effective_bw_hz=effective[spw_id],
             )
         )
     return tuple(windows)
+
+
+def _median_abs(tb, column: str, row: int) -> float | None:
+    """Median |value| of an optional per-channel column cell; None if absent or empty."""
+    if column not in tb.colnames() or not tb.iscelldefined(column, row):
+        return None
+    values = np.abs(np.asarray(tb.getcell(column, row), dtype=float))
+    if values.size == 0 or not np.all(np.isfinite(values)) or not values.max() > 0:
+        return None
+    return float(np.median(values))

@@ -65,6 +65,9 @@ class PlanOptions:
 
     calibrator_fluxes: Mapping[str, Any] | None = None
     casa_version: str | None = None
+    #: Write a marked 1 Jy placeholder for a quasar flux calibrator with no
+    #: known flux instead of refusing (``generate --allow-placeholder``).
+    allow_placeholder: bool = False
 
 
 @dataclass(frozen=True)

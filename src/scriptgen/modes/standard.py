@@ -83,7 +83,9 @@ class StandardMode:
         wvr = cal.wvr_choice(eb)
         apriori = cal.apriori_flags(eb)
         bandpass = cal.bandpass_choice(eb)
-        models = cal.flux_models(eb, options.calibrator_fluxes)
+        models = cal.flux_models(
+            eb, options.calibrator_fluxes, allow_placeholder=options.allow_placeholder
+        )
         fluxscale = cal.fluxscale_choice(eb)
         transfers = cal.phase_transfers(eb)
         calibrators = cal.gain_calibrators(eb)

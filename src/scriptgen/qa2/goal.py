@@ -13,6 +13,10 @@ string with its unit, parsed by astropy, so nobody has to guess whether
     rule = "cycle2"              # or "later"; default follows beam / beam_range
 
 The same keys in a JSON object work. Command-line values override the file.
+
+An EB imported with its SBSummary (``ASDM_SBSUMMARY``) carries the request
+itself: :func:`goal_from_recorded` turns it into a goal that the file and
+the command line override in turn.
 """
 
 from __future__ import annotations
@@ -26,9 +30,18 @@ from typing import Any
 import astropy.units as u
 
 from ..errors import ScriptgenError
+from ..model import RecordedGoal
 from .criteria import Rule
 
-__all__ = ["ScienceGoal", "parse_quantity", "parse_beam_range", "load_goal", "goal_from_mapping"]
+__all__ = [
+    "ScienceGoal",
+    "parse_quantity",
+    "parse_beam_range",
+    "load_goal",
+    "goal_from_mapping",
+    "goal_from_recorded",
+    "describe_recorded",
+]
 
 _FLUX = u.Jy
 _ANGLE = u.arcsec
@@ -151,3 +164,33 @@ def load_goal(path: str | Path) -> ScienceGoal:
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         raise ScriptgenError(f"science-goal file {path} is not valid {'TOML' if path.suffix.lower() == '.toml' else 'JSON'}: {exc}") from None
     return goal_from_mapping(data, str(path))
+
+
+def goal_from_recorded(recorded: RecordedGoal | None) -> ScienceGoal:
+    """The SBSummary's request as a :class:`ScienceGoal` (empty when nothing was recorded).
+
+    A resolution range needs both ends (the later-cycle rule); the
+    pipeline likewise ignores a range with a zero end.
+    """
+    if recorded is None:
+        return ScienceGoal()
+    low, high = recorded.min_resolution_arcsec, recorded.max_resolution_arcsec
+    beam_range = (low, high) if low and high and low <= high else None
+    return ScienceGoal(
+        rms_jy=recorded.sensitivity_jy,
+        bandwidth_hz=recorded.sensitivity_bandwidth_hz if recorded.sensitivity_jy else None,
+        beam_range_arcsec=beam_range,
+    )
+
+
+def describe_recorded(recorded: RecordedGoal) -> str:
+    """One line saying what the SBSummary asked for."""
+    parts = []
+    if recorded.sensitivity_jy:
+        bw = f" over {recorded.sensitivity_bandwidth_hz / 1e9:.4g} GHz" if recorded.sensitivity_bandwidth_hz else ""
+        parts.append(f"RMS {recorded.sensitivity_jy * 1e3:.4g} mJy{bw}")
+    if recorded.min_resolution_arcsec and recorded.max_resolution_arcsec:
+        parts.append(f"resolution {recorded.min_resolution_arcsec:g}-{recorded.max_resolution_arcsec:g} arcsec")
+    if recorded.representative_freq_hz:
+        parts.append(f"at {recorded.representative_freq_hz / 1e9:.6g} GHz")
+    return "science goal from the EB's SBSummary: " + (", ".join(parts) or "nothing usable")

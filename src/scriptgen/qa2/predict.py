@@ -9,7 +9,8 @@ continuum selection).
 The prediction is the imaging engineer's :mod:`scriptgen.heuristics.sensitivity`
 (natural weighting) per EB, combined over EBs by inverse variance as
 imaging them together would. The bandwidth is the image's channel width for
-a cube; for a single-plane (continuum) image it is each science window's
+a cube (entering as its effective noise bandwidth when the EB records
+ALMA's online Hanning smoothing in EFFECTIVE_BW); for a single-plane (continuum) image it is each science window's
 full bandwidth unless the caller gives the bandwidth actually used (the
 line-free total), since the image does not record which channels went in.
 """

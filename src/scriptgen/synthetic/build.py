@@ -143,9 +143,49 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
             shutil.rmtree(ms)
         tables.copy_without_wvr_cross(work, ms, dd[layout.wvr.spw_id])
         tables.write_syscal(ms, layout, tsys, where.start_mjd_s, n_ant)
+    with step("recording what the observatory knew (ASDM_SOURCE, SBSummary, lines)", quiet=quiet):
+        _observatory_records(ms, cfg, layout, where.start_mjd_s)
     return _truth(
         ms, cfg, layout, ants, where, directions, tsys, body_fluxes, line_topo_hz, injected
     )
+
+
+def _observatory_records(ms: Path, cfg: SyntheticConfig, layout: Layout, start_mjd_s: float) -> None:
+    """Hanning EFFECTIVE_BW, the quasars' catalogue fluxes, the goal and the line's rest frequency."""
+    tables.hanning_spectral_windows(ms, layout)
+    quasars = {
+        f.source_name: (f.flux_jy, f.spectral_index, f.ref_freq_hz)
+        for f in layout.fields
+        if not f.solar_system and "target" not in f.roles and f.flux_jy > 0
+    }
+    tables.write_asdm_source(ms, layout, start_mjd_s, quasars)
+    if cfg.goal_rms_mjy is not None or cfg.goal_beam_range_arcsec is not None:
+        tables.write_sbsummary(ms, _science_goal_strings(cfg, layout))
+    tables.clear_rest_frequencies(ms)
+    if cfg.line is not None:
+        target = layout.fields_with_role("target")[0]
+        line_spw = next(s.spw_id for s in layout.science if s.contains(cfg.line.centre_ghz * 1e9))
+        tables.write_rest_frequency(
+            ms, target.source_name, tuple(s.spw_id for s in layout.science), line_spw,
+            cfg.line.centre_ghz * 1e9, "synthetic line",
+        )  # fmt: skip
+
+
+def _science_goal_strings(cfg: SyntheticConfig, layout: Layout) -> tuple[str, ...]:
+    """SBSummary ``scienceGoal`` strings: the request over the aggregate science bandwidth."""
+    centre_ghz = sum(s.centre_hz for s in layout.science) / len(layout.science) / 1e9
+    bandwidth_mhz = sum(abs(s.chan_width_hz) * s.nchan for s in layout.science) / 1e6
+    goal = [
+        f"representativeFrequency = {centre_ghz:.6f} GHz",
+        f"representativeBandwidth = {bandwidth_mhz:.6f} MHz",
+        f"representativeSource = {layout.fields_with_role('target')[0].source_name}",
+    ]
+    if cfg.goal_rms_mjy is not None:
+        goal.append(f"sensitivityGoal = {cfg.goal_rms_mjy!r} mJy")
+    if cfg.goal_beam_range_arcsec is not None:
+        goal.append(f"minAcceptableAngResolution = {cfg.goal_beam_range_arcsec[0]!r} arcsec")
+        goal.append(f"maxAcceptableAngResolution = {cfg.goal_beam_range_arcsec[1]!r} arcsec")
+    return tuple(goal)
 
 
 def _radians(deg: tuple[float, float]) -> tuple[float, float]:
@@ -252,8 +292,10 @@ def _truth(
     noise = {}
     for s in layout.science:
         t = float(np.median(tsys.per_antenna(s.baseband, np.asarray(s.chan_freqs_hz()))))
+        # Hanning-smoothed channels: the noise of the effective bandwidth.
         noise[s.spw_id] = float(
             radiometer_sigma_jy(t, t, cfg.dish_m, s.chan_width_hz, cfg.integration_s)
+            * corrupt.HANNING_SIGMA_FACTOR
         )
     line = None
     if cfg.line is not None:

@@ -93,6 +93,12 @@ class SyntheticConfig:
     observer: str = "synthetic"
     #: Free-form note recorded in the truth file (e.g. which fixture made it).
     note: str = field(default="", compare=False)
+    #: The PI's request written into ASDM_SBSUMMARY (as importasdm copies
+    #: the SBSummary): the requested continuum sensitivity in mJy over the
+    #: aggregate science bandwidth, and the acceptable resolution range.
+    #: None: no SBSummary table (an EB imported without it).
+    goal_rms_mjy: float | None = None
+    goal_beam_range_arcsec: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         _check(
@@ -128,6 +134,10 @@ class SyntheticConfig:
         _check(self.integration_s > 0, "integration_s must be positive")
         for name in ("atm_scan_s", "bandpass_scan_s", "flux_scan_s", "phase_scan_s"):
             self._check_duration(name, 1)
+        _check(self.goal_rms_mjy is None or self.goal_rms_mjy > 0, "goal_rms_mjy must be positive")
+        if self.goal_beam_range_arcsec is not None:
+            low, high = self.goal_beam_range_arcsec
+            _check(0 < low <= high, "goal_beam_range_arcsec must be (min, max) with 0 < min <= max")
         # A mosaic scan visits every pointing for the same dwell time.
         self._check_duration("target_scan_s", self.mosaic_pointings)
 
@@ -158,6 +168,8 @@ class SyntheticConfig:
         data = dict(data)
         if data.get("line") is not None:
             data["line"] = LineSpec(**data["line"])
+        if data.get("goal_beam_range_arcsec") is not None:
+            data["goal_beam_range_arcsec"] = tuple(data["goal_beam_range_arcsec"])
         return cls(**data)
 
 

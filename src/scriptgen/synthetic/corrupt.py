@@ -71,6 +71,26 @@ def _sigma_rows(
     )
 
 
+#: One Hanning-smoothed channel keeps sqrt(3/8) of the native noise
+#: (weights 1/4, 1/2, 1/4: variance 1/16 + 1/4 + 1/16 = 3/8).
+HANNING_SIGMA_FACTOR = math.sqrt(3 / 8)
+
+
+def hanning_smoothed_noise(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Complex unit-variance noise [corr, chan, row], Hanning-smoothed along channels.
+
+    Drawn at native resolution (two extra edge channels, so every channel
+    is smoothed over three) and smoothed as ALMA's correlator does online:
+    each channel's variance drops to 3/8, neighbours correlate by 2/3 and
+    next neighbours by 1/6. The result is scaled back to unit variance; the
+    caller multiplies by the smoothed sigma.
+    """
+    ncorr, nchan, nrow = shape
+    raw = rng.standard_normal((ncorr, nchan + 2, nrow)) + 1j * rng.standard_normal((ncorr, nchan + 2, nrow))
+    smoothed = 0.25 * raw[:, :-2] + 0.5 * raw[:, 1:-1] + 0.25 * raw[:, 2:]
+    return smoothed / HANNING_SIGMA_FACTOR
+
+
 def add_noise(
     ms: Path,
     cfg: SyntheticConfig,
@@ -82,8 +102,12 @@ def add_noise(
     """DATA = MODEL_DATA + thermal noise.
 
     Calibrated-scale data: the noise of a baseline follows the Tsys of its
-    two antennas at each channel. WEIGHT and SIGMA describe that noise, as
-    calibrated data's weights would after applycal(calwt=True).
+    two antennas at each channel. The noise is Hanning-smoothed along the
+    channels as ALMA's correlator smooths online, so a channel's sigma is
+    that of its effective bandwidth (8/3 of the channel width, what
+    EFFECTIVE_BW records) and neighbouring channels are correlated. WEIGHT
+    and SIGMA describe that noise, as calibrated data's weights would after
+    applycal(calwt=True).
     """
     with _open_for_writing(ms) as tb:
         for spw in spws:
@@ -95,9 +119,9 @@ def add_noise(
                 sigma = _sigma_rows(a1, a2, t, spw, cfg)
                 base = sel.getcol("MODEL_DATA")
                 shape = base.shape
-                noise = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
-                sel.putcol("DATA", (base + noise * sigma[None]).astype(np.complex64))
-                row_sigma = np.repeat(sigma.mean(axis=0)[None], shape[0], axis=0)
+                noise = hanning_smoothed_noise(rng, shape)
+                sel.putcol("DATA", (base + noise * sigma[None] * HANNING_SIGMA_FACTOR).astype(np.complex64))
+                row_sigma = np.repeat(sigma.mean(axis=0)[None], shape[0], axis=0) * HANNING_SIGMA_FACTOR
                 sel.putcol("SIGMA", row_sigma.astype(np.float32))
                 sel.putcol("WEIGHT", (1.0 / row_sigma**2).astype(np.float32))
 

@@ -286,3 +286,177 @@ def copy_without_wvr_cross(ms: Path, out: Path, wvr_dd: int) -> None:
             sel.close()
     finally:
         tb.close()
+
+
+# --------------------------------------------------------------------------
+# What importasdm(asis=...) and the online system record beside the data.
+
+#: ALMA's online Hanning smoothing at native resolution (no online channel
+#: averaging): EFFECTIVE_BW = 8/3 of the channel width, RESOLUTION about
+#: twice it (ALMA Technical Handbook; pipeline get_bw_corr_factor).
+HANNING_EFFECTIVE_BW_FACTOR = 8 / 3
+HANNING_RESOLUTION_FACTOR = 2.0
+
+#: Frequencies at which the synthetic catalogue records each quasar's
+#: flux: the ALMA calibrator catalogue's usual band 3 pair and band 7
+#: point, so a spectral index can be fitted across them.
+CATALOGUE_FREQS_HZ = (91.5e9, 103.5e9, 343.5e9)
+
+#: The catalogue's relative uncertainty and how old its values are at
+#: observing time (typical grid-survey cadence: measured every few weeks).
+CATALOGUE_ERROR_FRACTION = 0.05
+CATALOGUE_AGE_S = 12 * 86400.0
+
+
+def hanning_spectral_windows(ms: Path, layout: Layout) -> None:
+    """EFFECTIVE_BW and RESOLUTION of the correlator windows as ALMA writes them.
+
+    The simulator writes the channel width into both; ALMA's data are
+    Hanning-smoothed online, so its MSs record 8/3 of the width as the
+    noise bandwidth. (The builder's noise is smoothed the same way, see
+    :func:`scriptgen.synthetic.corrupt.add_noise`.)
+    """
+    tb = casa_env.casatools().table()
+    tb.open(str(ms / "SPECTRAL_WINDOW"), nomodify=False)
+    try:
+        for spw in layout.spws:
+            if spw.role not in ("science", "tsys"):
+                continue
+            width = np.abs(tb.getcell("CHAN_WIDTH", spw.spw_id))
+            tb.putcell("EFFECTIVE_BW", spw.spw_id, width * HANNING_EFFECTIVE_BW_FACTOR)
+            tb.putcell("RESOLUTION", spw.spw_id, width * HANNING_RESOLUTION_FACTOR)
+    finally:
+        tb.close()
+
+
+def _link_subtable(ms: Path, name: str) -> None:
+    """Point the main table's keyword at a subtable, as importasdm links its ASDM_* copies."""
+    tb = casa_env.casatools().table()
+    tb.open(str(ms), nomodify=False)
+    try:
+        tb.putkeyword(name, f"Table: {(ms / name).resolve()}")
+    finally:
+        tb.close()
+
+
+def write_asdm_source(ms: Path, layout: Layout, start_mjd_s: float, fluxes: dict[str, tuple[float, float, float]]) -> None:
+    """An ASDM_SOURCE table in the layout importasdm(asis='Source') writes.
+
+    Columns and units as casa's asdm2MS ``ASDMTables.cc``: ``timeInterval``
+    [start, length] in MJD seconds, ``spectralWindowId`` the ASDM tag,
+    ``frequency`` in Hz, ``flux`` / ``fluxErr`` [numFreq, numStokes] in Jy.
+    One row per source and science window; ``fluxes`` maps each quasar
+    calibrator's source name to (flux at ref, spectral index, ref Hz), and
+    its rows carry that power law at :data:`CATALOGUE_FREQS_HZ` with a 5 %
+    uncertainty, valid from :data:`CATALOGUE_AGE_S` before the EB.
+    """
+    tb = casa_env.casatools().table()
+    desc = {
+        "sourceId": _scalar_desc("int", "ASDM source id"),
+        "timeInterval": _array_desc("double", 1, "valid from [start, length] (s)"),
+        "spectralWindowId": {**_scalar_desc("string", "ASDM spectral window tag")},
+        "code": _scalar_desc("string", "source code"),
+        "direction": _array_desc("double", 1, "direction (rad)"),
+        "properMotion": _array_desc("double", 1, "proper motion (rad/s)"),
+        "sourceName": _scalar_desc("string", "source name"),
+        "numFreq": _scalar_desc("int", "number of flux frequencies"),
+        "numStokes": _scalar_desc("int", "number of Stokes parameters"),
+        "frequency": _array_desc("double", 1, "flux frequencies (Hz)"),
+        "stokesParameter": _array_desc("string", 1, "Stokes parameters"),
+        "flux": _array_desc("double", 2, "flux densities [numFreq, numStokes] (Jy)"),
+        "fluxErr": _array_desc("double", 2, "flux uncertainties [numFreq, numStokes] (Jy)"),
+    }
+    sources: dict[str, int] = {}
+    for fld in layout.fields:
+        sources.setdefault(fld.source_name, len(sources))
+    rows = [(name, sid, spw.spw_id) for name, sid in sources.items() for spw in layout.science]
+    path = ms / "ASDM_SOURCE"
+    tb.create(str(path), desc, nrow=len(rows))
+    try:
+        freqs = np.asarray(CATALOGUE_FREQS_HZ)
+        for i, (name, sid, spw_id) in enumerate(rows):
+            tb.putcell("sourceId", i, sid)
+            tb.putcell("timeInterval", i, np.array([start_mjd_s - CATALOGUE_AGE_S, 3.0e8]))
+            tb.putcell("spectralWindowId", i, f"SpectralWindow_{spw_id}")
+            tb.putcell("code", i, "none")
+            tb.putcell("direction", i, np.zeros(2))
+            tb.putcell("properMotion", i, np.zeros(2))
+            tb.putcell("sourceName", i, name)
+            if name in fluxes:
+                flux_ref, spix, ref_hz = fluxes[name]
+                flux = flux_ref * (freqs / ref_hz) ** spix
+                tb.putcell("numFreq", i, len(freqs))
+                tb.putcell("numStokes", i, 1)
+                tb.putcell("frequency", i, freqs)
+                tb.putcell("stokesParameter", i, np.array(["I"]))
+                tb.putcell("flux", i, flux[:, None])
+                tb.putcell("fluxErr", i, (CATALOGUE_ERROR_FRACTION * flux)[:, None])
+            else:
+                tb.putcell("numFreq", i, 0)
+                tb.putcell("numStokes", i, 0)
+    finally:
+        tb.close()
+    _link_subtable(ms, "ASDM_SOURCE")
+
+
+def write_sbsummary(ms: Path, science_goal: tuple[str, ...]) -> None:
+    """An ASDM_SBSUMMARY table (one row) whose ``scienceGoal`` holds ``"key = value unit"`` strings."""
+    tb = casa_env.casatools().table()
+    desc = {
+        "sbSummaryUID": _scalar_desc("string", "scheduling block uid"),
+        "numScienceGoal": _scalar_desc("int", "number of science goal strings"),
+        "scienceGoal": _array_desc("string", 1, "science goal as 'key = value unit' strings"),
+    }
+    path = ms / "ASDM_SBSUMMARY"
+    tb.create(str(path), desc, nrow=1)
+    try:
+        tb.putcell("sbSummaryUID", 0, "uid://A002/Xsyn/X0")
+        tb.putcell("numScienceGoal", 0, len(science_goal))
+        tb.putcell("scienceGoal", 0, np.array(science_goal))
+    finally:
+        tb.close()
+    _link_subtable(ms, "ASDM_SBSUMMARY")
+
+
+def clear_rest_frequencies(ms: Path) -> None:
+    """No lines unless asked: the simulator puts the first window's
+    frequency into every SOURCE row's REST_FREQUENCY (TRANSITION 'X')."""
+    tb = casa_env.casatools().table()
+    tb.open(str(ms / "SOURCE"), nomodify=False)
+    try:
+        for row in range(tb.nrows()):
+            tb.putcell("NUM_LINES", row, 0)
+            tb.putcell("REST_FREQUENCY", row, np.zeros(0))
+            tb.putcell("TRANSITION", row, np.array([], dtype=str))
+            tb.putcell("SYSVEL", row, np.zeros(0))
+    finally:
+        tb.close()
+
+
+def write_rest_frequency(ms: Path, source_name: str, spw_ids: tuple[int, ...], line_spw: int,
+                         rest_hz: float, transition: str) -> None:
+    """SOURCE rows per window for ``source_name``, the line's window with its rest frequency.
+
+    importasdm writes one SOURCE row per source and window; the line the
+    PI asked for sits in REST_FREQUENCY / TRANSITION of its window's row.
+    """
+    tb = casa_env.casatools().table()
+    tb.open(str(ms / "SOURCE"), nomodify=False)
+    try:
+        names = [str(n) for n in tb.getcol("NAME")]
+        template = names.index(source_name)
+        for spw_id in spw_ids:
+            tb.copyrows(str(ms / "SOURCE"), startrowin=template, startrowout=-1, nrow=1)
+            row = tb.nrows() - 1
+            tb.putcell("SPECTRAL_WINDOW_ID", row, spw_id)
+            tb.putcell("NUM_LINES", row, 0)
+            tb.putcell("REST_FREQUENCY", row, np.zeros(0))
+            tb.putcell("TRANSITION", row, np.array([], dtype=str))
+            tb.putcell("SYSVEL", row, np.zeros(0))
+            if spw_id == line_spw:
+                tb.putcell("NUM_LINES", row, 1)
+                tb.putcell("REST_FREQUENCY", row, np.array([rest_hz]))
+                tb.putcell("TRANSITION", row, np.array([transition]))
+                tb.putcell("SYSVEL", row, np.array([0.0]))
+    finally:
+        tb.close()
