@@ -33,8 +33,15 @@ the original EB (--tsys-from, an MS or a scriptgen JSON snapshot) or a value
 (--tsys); without either, a typical Tsys for the band is assumed and the
 script says so.
 
+Several calibrated EBs of one member OUS give one script imaging them
+together: multi-MS tclean on a common LSRK grid trimmed to what every EB
+covers, cont.dat as LSRK frequency ranges (pipeline format) valid for every
+EB, and cube names with the archive window ids (--execblock names the raw
+EBs those ids and the Tsys come from).
+
 examples:
   scriptgen imaging uid___A002_X1_X2.ms.split.cal --out imaging/
+  scriptgen imaging A.ms.split.cal B.ms.split.cal --execblock A.ms B.ms --out imaging/
   scriptgen imaging X.ms.split.cal --out . --tsys-from uid___A002_X1_X2.ms
   scriptgen imaging X.ms.split.cal --out . --rest-freq 230.538GHz --chan-width 2km/s
   scriptgen imaging X.ms.split.cal --out . --rest-freq 25:230.538GHz
@@ -48,7 +55,16 @@ Exit status 2 with a one-line reason for unusable input.
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("ms", metavar="CALIBRATED_MS", help="calibrated MeasurementSet (<EB>.ms.split.cal)")
+    parser.add_argument(
+        "ms", metavar="CALIBRATED_MS", nargs="+",
+        help="calibrated MeasurementSet(s) (<EB>.ms.split.cal); several EBs of one member OUS are "
+        "imaged together (multi-MS tclean on a common LSRK grid, cont.dat in LSRK)",
+    )
+    parser.add_argument(
+        "--execblock", nargs="+", default=(), metavar="RAW_EB",
+        help="with several MSs: the raw EBs (MS or snapshot), in the same order, for the archive "
+        "window ids in the image names and their SYSCAL Tsys",
+    )
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for scriptForImaging.py and cont.dat")
     parser.add_argument(
         "--cont-ranges", metavar="FILE",
@@ -77,6 +93,9 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from ..imaging_generate import generate_imaging
 
+    if len(args.ms) > 1 or args.execblock:
+        return _run_ous(args)
+    args.ms = args.ms[0]
     result = generate_imaging(
         args.ms,
         args.out,
@@ -99,4 +118,29 @@ def run(args) -> int:
             f"{Path(args.out).resolve() / 'scriptForImaging.py'}",
             file=sys.stderr,
         )
+    return 0
+
+
+def _run_ous(args) -> int:
+    """Every EB of a member OUS into one imaging script (scriptgen.ous_imaging)."""
+    from ..errors import ScriptgenError
+    from ..ous_imaging import generate_ous_imaging
+
+    if args.tsys_from:
+        raise ScriptgenError("with several MSs give the raw EBs with --execblock (they supply the Tsys)")
+    result = generate_ous_imaging(
+        args.ms,
+        args.out,
+        execblocks=tuple(args.execblock),
+        cont_ranges=args.cont_ranges,
+        rest_freq=args.rest_freq,
+        chan_width=args.chan_width,
+        tsys_k=args.tsys,
+        force=args.force,
+    )
+    if not args.quiet:
+        for line in result.decisions:
+            print(f"  {line}")
+    for line in result.report.lines():
+        print(line)
     return 0

@@ -110,6 +110,10 @@ class ImageSpec:
     restfreq: str = ""
     width: str = ""
     notes: tuple[str, ...] = ()
+    #: Cubes of several EBs: the common LSRK grid's first channel and channel
+    #: count (empty / -1: tclean's default, the data's own range).
+    start: str = ""
+    nchan: int = -1
 
     @property
     def suffix(self) -> str:
@@ -167,6 +171,8 @@ class ImagingPlan:
     noise: Mapping[str, sens.NoiseEstimate]
     header: tuple[str, ...]
     decisions: tuple[str, ...]
+    #: Several EBs: one uvcontsub per EB (each in its own TOPO channels).
+    contsubs: tuple[ContSub, ...] = ()
 
     @property
     def images(self) -> tuple[ImageSpec, ...]:
