@@ -31,7 +31,15 @@ from .heuristics import imaging as im
 from .heuristics import linefree as lf
 from .heuristics import ous_grid as og
 from .heuristics import sensitivity as sens
-from .heuristics.imaging_plan import ContSub, CubeOptions, check_quantity, plan_imaging
+from .heuristics import imaging_params as ip
+from .heuristics.imaging_plan import (
+    ContSub,
+    CubeOptions,
+    _continuum_peak,
+    _overlap,
+    check_quantity,
+    plan_imaging,
+)
 from .imaging_generate import ImagingResult, _load_eb, resolve_tsys, split_rest_freq
 from .render import make_environment, write_outputs
 
@@ -55,6 +63,7 @@ def generate_ous_imaging(
     chan_width: str = "",
     tsys_k: float | None = None,
     force: bool = False,
+    beam_range_arcsec: tuple[float, float] | None = None,
 ) -> ImagingResult:
     """Write scriptForImaging.py and cont.dat (LSRK) for every EB of one OUS."""
     began = time.perf_counter()
@@ -67,12 +76,16 @@ def generate_ous_imaging(
     if len(set(names)) != len(names):
         raise ScriptgenError(f"the MSs must have different names (they are imaged from one folder): {names}")
     if execblocks and len(execblocks) != len(paths):
-        raise ScriptgenError(f"--execblock needs one raw EB per calibrated MS ({len(paths)}), got {len(execblocks)}")
+        raise ScriptgenError(
+            f"--execblock needs one raw EB per calibrated MS ({len(paths)}), got {len(execblocks)}"
+        )
     every_window, per_window = split_rest_freq(rest_freq)
     cube = CubeOptions(
         rest_freq=check_quantity(every_window, (u.Hz,), "--rest-freq"),
         chan_width=check_quantity(chan_width, (u.Hz, u.m / u.s), "--chan-width"),
-        rest_freq_per_spw=tuple((s, check_quantity(q, (u.Hz,), f"--rest-freq for spw {s}")) for s, q in per_window),
+        rest_freq_per_spw=tuple(
+            (s, check_quantity(q, (u.Hz,), f"--rest-freq for spw {s}")) for s, q in per_window
+        ),
     )
     ebs = [inspect_ms(p) for p in paths]
     decisions: list[str] = [
@@ -100,7 +113,8 @@ def generate_ous_imaging(
         if raw_path:
             raw = _load_eb(raw_path)
             raw_windows = tuple(
-                (s, raw.spw(s).name, raw.spw(s).centre_freq_hz, raw.spw(s).bandwidth_hz) for s in derive.science_spws(raw)
+                (s, raw.spw(s).name, raw.spw(s).centre_freq_hz, raw.spw(s).bandwidth_hz)
+                for s in derive.science_spws(raw)
             )
         archive, why = og.archive_spw_ids(
             [(s, eb.spw(s).name, eb.spw(s).centre_freq_hz) for s in science], raw_windows
@@ -150,7 +164,9 @@ def generate_ous_imaging(
                 short = short_baseline_spectra(paths[k], sources_per_eb[k][name], (w.spw_id,), limit)
                 pointings = list(short.get(w.spw_id, {}).values())
                 if pointings:
-                    lines += og.line_intervals(w, lf.line_free(w.spw_id, og.max_over_pointings(pointings)).lines)
+                    lines += og.line_intervals(
+                        w, lf.line_free(w.spw_id, og.max_over_pointings(pointings)).lines
+                    )
             span = (grids[a].edges[0], grids[a].edges[1])
             overlap = (max(w.lsrk_edges[0] for w in ws), min(w.lsrk_edges[1] for w in ws))
             free[name][a] = og.line_free_lsrk(overlap, lines)
@@ -163,8 +179,14 @@ def generate_ous_imaging(
             del span
 
     base = plan_imaging(
-        ebs[0], inputs[0], cube=cube, tsys_k=tsys[0][0], tsys_note=tsys[0][1], tsys_label=tsys[0][2],
+        ebs[0],
+        inputs[0],
+        cube=cube,
+        tsys_k=tsys[0][0],
+        tsys_note=tsys[0][1],
+        tsys_label=tsys[0][2],
         with_calibrators=False,
+        beam_range_arcsec=beam_range_arcsec,
     )
     ms_names = tuple(names)
     contsub_names = tuple(naming.contsub_ms(n) for n in names)
@@ -191,19 +213,38 @@ def generate_ous_imaging(
                         eb, bws, field_ids=sources_per_eb[k][name], tsys_k=tsys[k][0], tsys_label=tsys[k][2]
                     ).sigma_jy
                 )
-        sigma = og.combined_sigma(sigmas)
+        pb = im.pb_fwhm_arcsec(
+            min(w.lsrk_edges[0] for ws in groups.values() for w in ws), sens.dish_diameter_m(ebs[0])
+        )
+        overlap, overlap_why = _overlap(ebs[0], sources_per_eb[0][name], pb)
+        sigma = og.combined_sigma(sigmas) / overlap
         noise[f"{name} continuum"] = sigma
-        thr = im.threshold_jy(sigma)
+        thr, thr_why = ip.dynamic_range_threshold(
+            sigma,
+            _continuum_peak(inputs[0].spectra.get(name, {})),
+            derive.band(ebs[0]),
+            len(ebs[0].antennas),
+            sens.dish_diameter_m(ebs[0]),
+        )
+        decisions.append(
+            f"{name} continuum of {len(ebs)} EBs: cell {spec.cell}, imsize {list(spec.imsize)}, robust {spec.robust:g}, "
+            f"expected noise {sigma * 1e3:.3g} mJy; {thr_why}"
+        )
         continuum.append(
             replace(
-                spec, vis=ms_names, spw=tuple(selections), field=name, threshold=im.quantity(thr, "Jy", 3),
-                notes=spec.notes[:3] + (
+                spec,
+                vis=ms_names,
+                spw=tuple(selections),
+                field=name,
+                threshold=im.quantity(thr, "Jy", 3),
+                notes=spec.notes[:3]
+                + (
                     f"continuum ranges in LSRK (cont.dat), selected in each EB's own TOPO channels; expected "
                     f"noise of the {len(ebs)} EBs together {sigma * 1e3:.4g} mJy (inverse-variance sum of "
                     f"{', '.join(f'{s * 1e3:.4g}' for s in sigmas)} mJy)",
-                    f"threshold {im.quantity(thr, 'Jy', 3)} = {im.THRESHOLD_NSIGMA:g} x {im.ROBUST_NOISE_FACTOR} "
-                    f"x {sigma * 1e3:.4g} mJy",
-                ) + spec.notes[5:],
+                    f"{thr_why}; {overlap_why}",
+                )
+                + spec.notes[5:],
             )
         )
     for name, fids0 in sources_per_eb[0].items():
@@ -217,9 +258,15 @@ def generate_ous_imaging(
                 field_sel = ",".join(str(f) for f in sources_per_eb[k][name])
                 contsubs.append(
                     ContSub(
-                        vis=names[k], outputvis=contsub_names[k], field=field_sel,
-                        fitspec={field_sel: fitspec}, fitorder=1, datacolumn=inputs[k].datacolumn,
-                        notes=(f"{names[k]}: first-order fit to its channels inside the LSRK continuum ranges",),
+                        vis=names[k],
+                        outputvis=contsub_names[k],
+                        field=field_sel,
+                        fitspec={field_sel: fitspec},
+                        fitorder=1,
+                        datacolumn=inputs[k].datacolumn,
+                        notes=(
+                            f"{names[k]}: first-order fit to its channels inside the LSRK continuum ranges",
+                        ),
                     )
                 )
     for spec in base.cubes:
@@ -230,12 +277,19 @@ def generate_ous_imaging(
         ws = groups[a]
         sigmas = [
             sens.expected_noise(
-                eb, grid.width_hz, field_ids=sources_per_eb[k][name], spw_ids=(ws[k].spw_id,),
-                tsys_k=tsys[k][0], tsys_label=tsys[k][2],
+                eb,
+                grid.width_hz,
+                field_ids=sources_per_eb[k][name],
+                spw_ids=(ws[k].spw_id,),
+                tsys_k=tsys[k][0],
+                tsys_label=tsys[k][2],
             ).sigma_jy
             for k, eb in enumerate(ebs)
         ]
-        sigma = og.combined_sigma(sigmas)
+        overlap, overlap_why = _overlap(
+            ebs[0], sources_per_eb[0][name], im.pb_fwhm_arcsec(grid.start_hz, sens.dish_diameter_m(ebs[0]))
+        )
+        sigma = og.combined_sigma(sigmas) / overlap
         noise[f"{name} spw {a} channel"] = sigma
         thr = im.threshold_jy(sigma)
         subtracted = all(og.eb_channels(w, free[name][a]) for w in ws)
@@ -257,7 +311,7 @@ def generate_ous_imaging(
                     grid.reason,
                     f"named after archive spw {a} (the calibrated MSs call it {[w.spw_id for w in ws]})",
                     f"expected noise per channel of the {len(ebs)} EBs together {sigma * 1e3:.4g} mJy "
-                    f"(inverse-variance sum of {', '.join(f'{s * 1e3:.4g}' for s in sigmas)} mJy)",
+                    f"(inverse-variance sum of {', '.join(f'{s * 1e3:.4g}' for s in sigmas)} mJy; {overlap_why})",
                     f"threshold {im.quantity(thr, 'Jy', 3)} = {im.THRESHOLD_NSIGMA:g} x {im.ROBUST_NOISE_FACTOR} "
                     f"x {sigma * 1e3:.4g} mJy",
                 ),
@@ -272,7 +326,7 @@ def generate_ous_imaging(
         cubes=tuple(cubes),
         calibrators=(),
         header=(f"member OUS imaging of {len(ebs)} EBs: {', '.join(names)}",) + base.header[1:],
-        decisions=tuple(decisions) + tuple(d for d in base.decisions if " continuum: cell " in d),
+        decisions=tuple(d for d in base.decisions if d.startswith("robust ")) + tuple(decisions),
         noise=noise,
         line_free=free,
     )

@@ -133,3 +133,22 @@ def test_short_baselines_and_maximum_over_pointings():
     nan = math.nan
     assert og.max_over_pointings([(1.0, 5.0, nan), (3.0, 2.0, nan)])[:2] == (3.0, 5.0)
     assert math.isnan(og.max_over_pointings([(1.0, 5.0, nan), (3.0, 2.0, nan)])[2])
+
+
+def test_an_offset_line_missed_by_the_pointing_average_is_found_in_the_maximum():
+    """Three pointings; a faint line only in the third (an offset source): averaged
+    over pointings it drops below detection, the maximum over pointings keeps it."""
+    import numpy as np
+
+    from scriptgen.heuristics import linefree as lf
+
+    rng = np.random.default_rng(5)
+    nchan = 128
+    chans = np.arange(nchan)
+    line = 0.03 * np.exp(-0.5 * ((chans - 70) / 3.0) ** 2)
+    pointings = [0.2 + rng.normal(0, 0.01, nchan) for _ in range(3)]
+    pointings[2] = pointings[2] + line
+    average = np.mean(pointings, axis=0)
+    assert not any(a <= 70 <= b for a, b in lf.line_free(0, average).lines)
+    found = lf.line_free(0, og.max_over_pointings([tuple(p) for p in pointings])).lines
+    assert any(a <= 70 <= b for a, b in found), found

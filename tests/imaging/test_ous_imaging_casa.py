@@ -180,7 +180,9 @@ def _radiometer_cube_noise(run, width_hz: float) -> float:
     for truth in run["truths"]:
         spw = _science(truth)
         n_ant = len(truth.antennas)
-        target_s = sum(s.end_mjd_s - s.start_mjd_s for s in truth.scans if "OBSERVE_TARGET#ON_SOURCE" in s.intents)
+        target_s = sum(
+            s.end_mjd_s - s.start_mjd_s for s in truth.scans if "OBSERVE_TARGET#ON_SOURCE" in s.intents
+        )
         n_vis = n_ant * (n_ant - 1) / 2 * round(target_s / truth.integration_s) * 2
         sigma = truth.noise_jy[spw.spw_id] * math.sqrt(abs(spw.chan_width_hz) / width_hz) / math.sqrt(n_vis)
         inverse += 1 / sigma**2
@@ -205,8 +207,12 @@ def test_continuum_flux_within_5_percent(ous_tuned):
     target = ous_tuned["truths"][0].target_fields[0]
     ref_hz = fits.getheader(work / cont.fits[0][1])["CRVAL3"]
     expected = target.flux_jy * (ref_hz / target.ref_freq_hz) ** target.spectral_index
-    measured = casa_env.casatasks().imfit(imagename=str(work / cont.pbcor))["results"]["component0"]["flux"]["value"][0]
-    print(f"\ncontinuum of both EBs: {measured:.4f} Jy vs truth {expected:.4f} Jy ({measured / expected:.4f})")
+    measured = casa_env.casatasks().imfit(imagename=str(work / cont.pbcor))["results"]["component0"]["flux"][
+        "value"
+    ][0]
+    print(
+        f"\ncontinuum of both EBs: {measured:.4f} Jy vs truth {expected:.4f} Jy ({measured / expected:.4f})"
+    )
     assert measured == pytest.approx(expected, rel=0.05)
 
 
@@ -220,3 +226,42 @@ def test_cont_dat_is_lsrk_and_excludes_the_line_for_both_runs(ous_tuned, ous_sha
         assert ranges, text
         for lo, hi in ranges:
             assert not (lo - 6e6 < LINE_LSRK_HZ < hi + 6e6), text
+
+
+def test_robust_is_chosen_against_the_requested_beam_range(ous_tuned, tmp_path):
+    """The PSFs computed at generation predict tclean's beam; a range the
+    robust-0.5 beam misses moves robust to the nearest value and says why."""
+    from scriptgen import casa_env
+    from scriptgen.ous_imaging import generate_ous_imaging
+
+    work = ous_tuned["work"]
+    (cont,) = ous_tuned["result"].plan.continuum
+    ia = casa_env.casatools().image()
+    ia.open(str(work / cont.image))
+    try:
+        restoring = ia.restoringbeam()
+    finally:
+        ia.close()
+    tclean_size = math.sqrt(restoring["major"]["value"] * restoring["minor"]["value"])
+    splits = [work / v for v in cont.vis]
+    raws = [t.ms for t in ous_tuned["truths"]]
+    t = time.perf_counter()
+    fine = generate_ous_imaging(splits, tmp_path / "fine", execblocks=raws, beam_range_arcsec=(0.5, 1.0))
+    seconds = time.perf_counter() - t
+    why = next(d for d in fine.decisions if d.startswith("robust "))
+    chosen = fine.plan.continuum[0].robust
+    print(
+        f'\nrequested 0.5-1.0": {why} (generation {seconds:.1f} s); tclean\'s robust-0.5 beam {tclean_size:.3f}"'
+    )
+    assert chosen < 0.5 and "no robust" in why
+    wide = generate_ous_imaging(
+        splits, tmp_path / "wide", execblocks=raws, beam_range_arcsec=(0.5 * tclean_size, 2 * tclean_size)
+    )
+    assert wide.plan.continuum[0].robust == 0.5
+    # The robust-0.5 PSF predicted at generation matches tclean's restoring beam.
+    predicted = float(
+        next(d for d in ous_tuned["result"].decisions if d.startswith("robust "))
+        .split("robust 0.5: ")[1]
+        .split('"')[0]
+    )
+    assert predicted == pytest.approx(tclean_size, rel=0.15)

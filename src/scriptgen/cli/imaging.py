@@ -21,12 +21,16 @@ and write an editable imaging script plus the continuum-ranges file it uses:
                        with --cont-ranges to override the detection
 
 Every parameter is decided from the data and explained in the script's
-comments: cell = beam/5 (beam ~ 0.574 lambda / L80 of the projected
-baselines), image size covering the primary beam to the 0.2 level (FFT-
-friendly), robust 0.5, mtmfs nterms=2 above 10 %% fractional bandwidth, mosaic
-gridder for mosaics, TRACKFIELD for ephemeris targets, auto-masking tuned to
-the array size, and a clean threshold of 3x the expected noise (radiometer
-equation: Tsys, bandwidth, time on source, antennas, dish efficiency).
+comments: cell = the beam's minor axis / 5 (beam fitted to the PSF of the
+target's uv coverage), image size covering the primary beam to the 0.2
+level (FFT-friendly), robust 0.5 unless the PI's resolution range
+(SBSummary or --beam-range) needs another (PSFs for several robust values
+are computed from the uv coverage), mtmfs nterms=2 above 10 %% fractional
+bandwidth, mosaic gridder for mosaics, TRACKFIELD and specmode cubesource
+for ephemeris targets, auto-masking tuned to the array size, and a clean
+threshold of 3x the expected noise (radiometer equation: Tsys, bandwidth,
+time on source, antennas, dish efficiency; divided by the mosaic overlap
+factor) or peak / dynamic range for bright targets.
 
 A split MS carries no SYSCAL table, so the noise estimate needs the Tsys from
 the original EB (--tsys-from, an MS or a scriptgen JSON snapshot) or a value
@@ -85,14 +89,20 @@ def add_arguments(parser) -> None:
         "--tsys-from", metavar="MS_OR_JSON",
         help="original EB (MS or snapshot) whose SYSCAL Tsys to use for the noise estimate",
     )
+    parser.add_argument(
+        "--beam-range", metavar="MIN,MAX",
+        help="the PI's acceptable resolution in arcsec (default: the SBSummary's science goal); the robust "
+        "whose PSF meets it is chosen",
+    )
     parser.add_argument("--no-calibrators", action="store_true", help="do not image the calibrators")
     parser.add_argument("--force", action="store_true", help="replace edited files (saving them as .orig)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only what was written")
 
 
 def run(args) -> int:
-    from ..imaging_generate import generate_imaging
+    from ..imaging_generate import generate_imaging, parse_beam_range
 
+    beam_range = parse_beam_range(args.beam_range)
     if len(args.ms) > 1 or args.execblock:
         return _run_ous(args)
     args.ms = args.ms[0]
@@ -106,6 +116,7 @@ def run(args) -> int:
         tsys_from=args.tsys_from,
         with_calibrators=not args.no_calibrators,
         force=args.force,
+        beam_range_arcsec=beam_range,
     )
     if not args.quiet:
         for line in result.decisions:
@@ -137,6 +148,7 @@ def _run_ous(args) -> int:
         chan_width=args.chan_width,
         tsys_k=args.tsys,
         force=args.force,
+        beam_range_arcsec=parse_beam_range(args.beam_range),
     )
     if not args.quiet:
         for line in result.decisions:

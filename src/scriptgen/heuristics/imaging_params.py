@@ -31,9 +31,9 @@ def cell_from_minor(beam: im.Beam) -> tuple[float, str]:
     """Cell (arcsec) = beam minor axis / 5, and why."""
     cell = beam.minor / im.CELLS_PER_BEAM
     return cell, (
-        f"cell {cell:.3f}\" = minor axis {beam.minor:.3f}\" / {im.CELLS_PER_BEAM} (ALMA pipeline "
+        f'cell {cell:.3f}" = minor axis {beam.minor:.3f}" / {im.CELLS_PER_BEAM} (ALMA pipeline '
         f"imageparams_base.cell: {im.CELLS_PER_BEAM} pixels across the narrowest part of the beam; "
-        f"beam {beam.major:.3f}\" x {beam.minor:.3f}\")"
+        f'beam {beam.major:.3f}" x {beam.minor:.3f}")'
     )
 
 
@@ -81,7 +81,10 @@ def dynamic_range_threshold(
     """Clean threshold max(3 x 1.1 x sigma, peak / DR) and why."""
     thermal = im.threshold_jy(sigma_jy)
     if not peak_jy or peak_jy <= 0:
-        return thermal, f"threshold {thermal * 1e3:.3g} mJy = {im.THRESHOLD_NSIGMA:g} x {im.ROBUST_NOISE_FACTOR} x noise"
+        return (
+            thermal,
+            f"threshold {thermal * 1e3:.3g} mJy = {im.THRESHOLD_NSIGMA:g} x {im.ROBUST_NOISE_FACTOR} x noise",
+        )
     dr = dynamic_range_limit(band, n_antennas, dish_m)
     limit = peak_jy / dr
     if limit <= thermal:
@@ -109,15 +112,20 @@ def choose_robust(
     that a uv taper (too large a beam is not fixable by weighting) or more
     data is the remedy.
     """
-    table = ", ".join(f"robust {r:g}: {b.size:.3f}\"" for r, b in sorted(beams.items()))
+    table = ", ".join(f'robust {r:g}: {b.size:.3f}"' for r, b in sorted(beams.items()))
     if not beam_range_arcsec or not beams:
-        return im.ROBUST, f"robust {im.ROBUST} (no requested resolution range); PSFs: {table or 'not computed'}"
+        return (
+            im.ROBUST,
+            f"robust {im.ROBUST} (no requested resolution range); PSFs: {table or 'not computed'}",
+        )
     low, high = beam_range_arcsec
-    order = [r for r in ROBUST_CANDIDATES if r in beams] + sorted(r for r in beams if r not in ROBUST_CANDIDATES)
+    order = [r for r in ROBUST_CANDIDATES if r in beams] + sorted(
+        r for r in beams if r not in ROBUST_CANDIDATES
+    )
     for r in order:
         if low <= beams[r].size <= high:
             return r, (
-                f"robust {r:g}: its beam {beams[r].size:.3f}\" is within the requested {low:g}-{high:g}\" "
+                f'robust {r:g}: its beam {beams[r].size:.3f}" is within the requested {low:g}-{high:g}" '
                 f"(first of the preference order {list(ROBUST_CANDIDATES)}); PSFs of the uv coverage: {table}"
             )
 
@@ -127,8 +135,12 @@ def choose_robust(
 
     best = min(order, key=miss)
     side = "smaller" if beams[best].size < low else "larger"
-    remedy = "a uv taper would enlarge it" if side == "smaller" else "no weighting reaches it: more extended-configuration data"
+    remedy = (
+        "a uv taper would enlarge it"
+        if side == "smaller"
+        else "no weighting reaches it: more extended-configuration data"
+    )
     return best, (
-        f"robust {best:g}: no robust gives a beam within {low:g}-{high:g}\"; its beam {beams[best].size:.3f}\" is "
+        f'robust {best:g}: no robust gives a beam within {low:g}-{high:g}"; its beam {beams[best].size:.3f}" is '
         f"the nearest ({side}; {remedy}); PSFs of the uv coverage: {table}"
     )

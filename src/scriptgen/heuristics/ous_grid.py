@@ -216,7 +216,9 @@ def channel_selection(ranges: Sequence[tuple[int, int]]) -> str:
     return ";".join(f"{a}~{b}" for a, b in ranges)
 
 
-def format_cont_dat(per_field: Mapping[str, Mapping[int, Sequence[Interval]]], header: Sequence[str] = ()) -> str:
+def format_cont_dat(
+    per_field: Mapping[str, Mapping[int, Sequence[Interval]]], header: Sequence[str] = ()
+) -> str:
     """The pipeline's cont.dat: ``Field:``, ``SpectralWindow:`` (archive id),
     one ``f1~f2GHz LSRK`` range a line, a blank line between windows."""
     lines = [f"# {h}" for h in header]
@@ -254,7 +256,9 @@ def parse_cont_dat(text: str) -> dict[str, dict[int, tuple[Interval, ...]]]:
         elif line.lower().startswith("spectralwindow:"):
             value = line.split(":", 1)[1].strip()
             if fld is None or not value.isdigit():
-                raise ScriptgenError(f"cont.dat line {number}: 'SpectralWindow: <id>' must follow a 'Field:' line")
+                raise ScriptgenError(
+                    f"cont.dat line {number}: 'SpectralWindow: <id>' must follow a 'Field:' line"
+                )
             spw = int(value)
             out[fld].setdefault(spw, [])
         else:
@@ -293,10 +297,14 @@ def archive_spw_ids(
     out = {}
     for sid, name, centre in split_windows:
         candidates = [
-            (abs(c - centre), rid) for rid, rname, c, bw in raw_windows if rname == name and abs(c - centre) <= bw / 2
+            (abs(c - centre), rid)
+            for rid, rname, c, bw in raw_windows
+            if rname == name and abs(c - centre) <= bw / 2
         ]
         if not candidates:
-            raise ScriptgenError(f"window {sid} ({name}) of the calibrated MS has no counterpart in the raw EB")
+            raise ScriptgenError(
+                f"window {sid} ({name}) of the calibrated MS has no counterpart in the raw EB"
+            )
         out[sid] = min(candidates)[1]
     return out, "archive window ids from the raw EB: same SPECTRAL_WINDOW NAME and centre frequency"
 

@@ -33,9 +33,10 @@ def tclean_kwargs(image: ImageSpec) -> list[tuple[PySource, Any]]:
         ("datacolumn", image.datacolumn),
         ("specmode", image.specmode),
     ]
-    if image.specmode == "cube":
+    if image.specmode in ("cube", "cubesource"):
+        # cubesource (moving targets) has no outframe: the source frame is the ephemeris's.
+        kw += [("outframe", image.outframe)] if image.outframe else []
         kw += [
-            ("outframe", image.outframe),
             ("veltype", "radio"),
             ("restfreq", image.restfreq),
         ]
