@@ -265,3 +265,28 @@ def test_robust_is_chosen_against_the_requested_beam_range(ous_tuned, tmp_path):
         .split('"')[0]
     )
     assert predicted == pytest.approx(tclean_size, rel=0.15)
+
+
+def test_an_analysts_lsrk_cont_dat_overrides_the_detection(ous_shared, tmp_path):
+    """Ranges given in LSRK reach every EB in its own TOPO channels."""
+    from scriptgen.heuristics import ous_grid as og
+    from scriptgen.ous_imaging import generate_ous_imaging
+
+    work = ous_shared["work"]
+    (cont,) = ous_shared["result"].plan.continuum
+    archive = ous_shared["truths"][0].science_spws[0]
+    mine = tmp_path / "mine.dat"
+    mine.write_text(f"Field: SynTarget\n\nSpectralWindow: {archive}\n224.08~224.12GHz LSRK\n")
+    result = generate_ous_imaging(
+        [work / v for v in cont.vis],
+        tmp_path / "out",
+        execblocks=[t.ms for t in ous_shared["truths"]],
+        cont_ranges=mine,
+    )
+    ((lo, hi),) = og.parse_cont_dat(result.cont_ranges)["SynTarget"][archive]
+    assert (lo, hi) == pytest.approx((224.08e9, 224.12e9))
+    selections = result.plan.continuum[0].spw
+    assert len(selections) == 2 and selections[0] != selections[1]  # the EBs' TOPO channels differ
+    for sel in selections:
+        first, last = (int(x) for x in sel.split(":")[1].split("~"))
+        assert 19 <= last - first + 1 <= 22  # 40 MHz of 1.83 MHz channels
