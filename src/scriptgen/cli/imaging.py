@@ -135,6 +135,7 @@ def run(args) -> int:
 def _run_ous(args) -> int:
     """Every EB of a member OUS into one imaging script (scriptgen.ous_imaging)."""
     from ..errors import ScriptgenError
+    from ..imaging_generate import parse_beam_range
     from ..ous_imaging import generate_ous_imaging
 
     if args.tsys_from:
