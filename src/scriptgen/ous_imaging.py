@@ -36,6 +36,7 @@ from .heuristics.imaging_plan import (
     ContSub,
     CubeOptions,
     _continuum_peak,
+    _line_peak,
     _overlap,
     check_quantity,
     plan_imaging,
@@ -291,7 +292,13 @@ def generate_ous_imaging(
         )
         sigma = og.combined_sigma(sigmas) / overlap
         noise[f"{name} spw {a} channel"] = sigma
-        thr = im.threshold_jy(sigma)
+        thr, thr_why = ip.dynamic_range_threshold(
+            sigma,
+            _line_peak(inputs[0].spectra.get(name, {}).get(ws[0].spw_id)),
+            derive.band(ebs[0]),
+            len(ebs[0].antennas),
+            sens.dish_diameter_m(ebs[0]),
+        )
         subtracted = all(og.eb_channels(w, free[name][a]) for w in ws)
         cubes.append(
             replace(
@@ -312,8 +319,7 @@ def generate_ous_imaging(
                     f"named after archive spw {a} (the calibrated MSs call it {[w.spw_id for w in ws]})",
                     f"expected noise per channel of the {len(ebs)} EBs together {sigma * 1e3:.4g} mJy "
                     f"(inverse-variance sum of {', '.join(f'{s * 1e3:.4g}' for s in sigmas)} mJy; {overlap_why})",
-                    f"threshold {im.quantity(thr, 'Jy', 3)} = {im.THRESHOLD_NSIGMA:g} x {im.ROBUST_NOISE_FACTOR} "
-                    f"x {sigma * 1e3:.4g} mJy",
+                    thr_why,
                 ),
             )
         )

@@ -458,7 +458,9 @@ def plan_imaging(
             overlap, overlap_why = _overlap(eb, fids, pb)
             est = _with_overlap(est, overlap)
             noise[f"{name} spw {w.spw_id} channel"] = est
-            thr = im.threshold_jy(est.sigma_jy)
+            thr, thr_why = ip.dynamic_range_threshold(
+                est.sigma_jy, _line_peak(inputs.spectra.get(name, {}).get(w.spw_id)), derive.band(eb), n_ant, dish
+            )
             ephemeris = any(eb.field(f).is_ephemeris for f in fids)
             vis = contsub_vis if w.line_free else inputs.ms
             notes = (
@@ -473,8 +475,7 @@ def plan_imaging(
                 + (f"{cube.chan_width} as requested" if cube.chan_width else "native"),
                 f"{cell_why} at {ref_hz / 1e9:.3f} GHz; {geo_note}",
                 "expected noise per channel: " + est.describe() + f"; {overlap_why}",
-                f"threshold {im.quantity(thr, 'Jy', 3)} = {im.THRESHOLD_NSIGMA:g} x {im.ROBUST_NOISE_FACTOR} x "
-                f"{est.sigma_jy * 1e3:.4g} mJy; auto-multithresh: {mask_cube.reason}",
+                f"{thr_why} (noise {est.sigma_jy * 1e3:.4g} mJy); auto-multithresh: {mask_cube.reason}",
             )
             if not w.line_free:
                 notes += ("no line-free channels in this window: imaged without continuum subtraction",)
@@ -577,6 +578,15 @@ def _continuum_peak(spectra: Mapping[int, Sequence[float]]) -> float | None:
         return None
     values.sort()
     return float(values[len(values) // 2])
+
+
+def _line_peak(spectrum: Sequence[float] | None) -> float | None:
+    """The brightest line above the continuum in an averaged spectrum (what a
+    continuum-subtracted cube's peak will be), for the dynamic-range limit."""
+    values = sorted(v for v in (spectrum or ()) if v == v)
+    if not values:
+        return None
+    return values[-1] - values[len(values) // 2]
 
 
 def _calibrator_image(
