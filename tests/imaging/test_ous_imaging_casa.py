@@ -253,7 +253,13 @@ def test_robust_is_chosen_against_the_requested_beam_range(ous_tuned, tmp_path):
     print(
         f'\nrequested 0.5-1.0": {why} (generation {seconds:.1f} s); tclean\'s robust-0.5 beam {tclean_size:.3f}"'
     )
-    assert chosen < 0.5 and "no robust" in why
+    # Every PSF is larger than asked: the robust with the smallest beam, and the reason says so.
+    table = {
+        float(item.split(":")[0].split()[1]): float(item.split(":")[1].strip().rstrip('"'))
+        for item in why.split("PSFs of the uv coverage: ")[1].split(" (generation")[0].split(", ")
+    }
+    assert "no robust" in why and "larger" in why
+    assert table[chosen] == min(table.values())
     wide = generate_ous_imaging(
         splits, tmp_path / "wide", execblocks=raws, beam_range_arcsec=(0.5 * tclean_size, 2 * tclean_size)
     )
