@@ -101,6 +101,16 @@ def generate_ous_imaging(
         sources_per_eb.append(sources)
     if not sources_per_eb[0]:
         raise ScriptgenError(f"{paths[0]} has no OBSERVE_TARGET fields to image")
+    moving = sorted(
+        {eb.field(f).source_name for eb in ebs for f in derive.target_fields(eb) if eb.field(f).is_ephemeris}
+    )
+    if moving:
+        # The common grid here is LSRK; a moving target needs its own rest frame
+        # (cubesource), whose grid across EBs this does not yet decide.
+        raise ScriptgenError(
+            f"ephemeris target(s) {moving}: imaging several EBs together is LSRK-only for now; "
+            "image each EB on its own (cubesource)"
+        )
     if any(set(s) != set(sources_per_eb[0]) for s in sources_per_eb):
         raise ScriptgenError(f"the EBs observe different targets: {[sorted(s) for s in sources_per_eb]}")
 
