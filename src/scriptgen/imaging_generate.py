@@ -112,6 +112,19 @@ def split_rest_freq(text: str) -> tuple[str, tuple[tuple[int, str], ...]]:
     return "", tuple(pairs)
 
 
+def parse_beam_range(text: str | None) -> tuple[float, float] | None:
+    """``--beam-range 0.8,1.2`` (arcsec) as (min, max); refused unless 0 < min <= max."""
+    if not text:
+        return None
+    try:
+        low, high = (float(x) for x in text.split(","))
+    except ValueError:
+        raise ScriptgenError(f"--beam-range {text!r}: give MIN,MAX in arcsec, e.g. 0.8,1.2") from None
+    if not 0 < low <= high:
+        raise ScriptgenError(f"--beam-range {text!r}: need 0 < MIN <= MAX")
+    return low, high
+
+
 def generate_imaging(
     ms: str | Path,
     out_dir: str | Path,
@@ -124,6 +137,7 @@ def generate_imaging(
     with_calibrators: bool = True,
     force: bool = False,
     allow_raw: bool = False,
+    beam_range_arcsec: tuple[float, float] | None = None,
 ) -> ImagingResult:
     """Write the imaging script and cont.dat for the calibrated MS ``ms``.
 
@@ -184,7 +198,7 @@ def generate_imaging(
     inputs = read_imaging_inputs(ms, eb, sources, science, calibrators)
     plan = plan_imaging(
         eb, inputs, cube=cube, cont_ranges=user, tsys_k=tsys, tsys_note=tsys_note, tsys_label=tsys_label,
-        with_calibrators=with_calibrators,
+        with_calibrators=with_calibrators, beam_range_arcsec=beam_range_arcsec,
     )
     from .scripts import imaging as imaging_script
 

@@ -105,7 +105,22 @@ def read_imaging_inputs(
         weight,
         field_of_view_arcsec=fov,
     )
+    # PSFs for a few robust values: the plan picks the one meeting the PI's
+    # resolution range (heuristics.imaging_params.choose_robust).
+    from .heuristics.imaging_params import ROBUST_CANDIDATES
+
+    beams = {im.ROBUST: beam}
+    for robust in ROBUST_CANDIDATES:
+        if robust not in beams:
+            beams[robust] = im.psf_beam(
+                uvw[0] * ref_hz / im.SPEED_OF_LIGHT,
+                uvw[1] * ref_hz / im.SPEED_OF_LIGHT,
+                weight,
+                robust=robust,
+                field_of_view_arcsec=fov,
+            )
     return ImagingInputs(
+        beams_by_robust=beams,
         ms=ms.name,
         datacolumn="corrected" if column == "CORRECTED_DATA" else "data",
         uv_l80_m=l80_m(uv_lengths),

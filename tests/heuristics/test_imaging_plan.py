@@ -55,7 +55,9 @@ def test_threshold_is_three_sigma_of_the_expected_noise():
     plan = plan_imaging(tdm_fdm_eb(), inputs())
     est = plan.noise["NGC_3256 continuum"]
     thr = float(plan.continuum[0].threshold[:-2])
-    assert thr == pytest.approx(3 * 1.1 * est.sigma_jy, rel=0.01)
+    # Bright for its few antennas: max(3 x 1.1 sigma, peak / DR) (heuristics.imaging_params).
+    assert thr >= 3 * 1.1 * est.sigma_jy * 0.99
+    assert thr == pytest.approx(max(3 * 1.1 * est.sigma_jy, 0.25 / 100), rel=0.01)
 
 
 def test_mosaic_and_ephemeris():

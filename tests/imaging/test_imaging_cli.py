@@ -12,7 +12,7 @@ def test_help_explains_the_choices(capsys):
         main(["imaging", "--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for words in ("cont.dat", "--cont-ranges", "beam/5", "--tsys-from", "LSRK", "robust 0.5"):
+    for words in ("cont.dat", "--cont-ranges", "minor axis / 5", "--tsys-from", "LSRK", "robust 0.5", "--beam-range"):
         assert words in out
 
 

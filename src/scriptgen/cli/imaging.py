@@ -21,20 +21,31 @@ and write an editable imaging script plus the continuum-ranges file it uses:
                        with --cont-ranges to override the detection
 
 Every parameter is decided from the data and explained in the script's
-comments: cell = beam/5 (beam ~ 0.574 lambda / L80 of the projected
-baselines), image size covering the primary beam to the 0.2 level (FFT-
-friendly), robust 0.5, mtmfs nterms=2 above 10 %% fractional bandwidth, mosaic
-gridder for mosaics, TRACKFIELD for ephemeris targets, auto-masking tuned to
-the array size, and a clean threshold of 3x the expected noise (radiometer
-equation: Tsys, bandwidth, time on source, antennas, dish efficiency).
+comments: cell = the beam's minor axis / 5 (beam fitted to the PSF of the
+target's uv coverage), image size covering the primary beam to the 0.2
+level (FFT-friendly), robust 0.5 unless the PI's resolution range
+(SBSummary or --beam-range) needs another (PSFs for several robust values
+are computed from the uv coverage), mtmfs nterms=2 above 10 %% fractional
+bandwidth, mosaic gridder for mosaics, TRACKFIELD and specmode cubesource
+for ephemeris targets, auto-masking tuned to the array size, and a clean
+threshold of 3x the expected noise (radiometer equation: Tsys, bandwidth,
+time on source, antennas, dish efficiency; divided by the mosaic overlap
+factor) or peak / dynamic range for bright targets.
 
 A split MS carries no SYSCAL table, so the noise estimate needs the Tsys from
 the original EB (--tsys-from, an MS or a scriptgen JSON snapshot) or a value
 (--tsys); without either, a typical Tsys for the band is assumed and the
 script says so.
 
+Several calibrated EBs of one member OUS give one script imaging them
+together: multi-MS tclean on a common LSRK grid trimmed to what every EB
+covers, cont.dat as LSRK frequency ranges (pipeline format) valid for every
+EB, and cube names with the archive window ids (--execblock names the raw
+EBs those ids and the Tsys come from).
+
 examples:
   scriptgen imaging uid___A002_X1_X2.ms.split.cal --out imaging/
+  scriptgen imaging A.ms.split.cal B.ms.split.cal --execblock A.ms B.ms --out imaging/
   scriptgen imaging X.ms.split.cal --out . --tsys-from uid___A002_X1_X2.ms
   scriptgen imaging X.ms.split.cal --out . --rest-freq 230.538GHz --chan-width 2km/s
   scriptgen imaging X.ms.split.cal --out . --rest-freq 25:230.538GHz
@@ -52,7 +63,16 @@ Exit status 2 with a one-line reason for unusable input.
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("ms", metavar="CALIBRATED_MS", help="calibrated MeasurementSet (<EB>.ms.split.cal)")
+    parser.add_argument(
+        "ms", metavar="CALIBRATED_MS", nargs="+",
+        help="calibrated MeasurementSet(s) (<EB>.ms.split.cal); several EBs of one member OUS are "
+        "imaged together (multi-MS tclean on a common LSRK grid, cont.dat in LSRK)",
+    )
+    parser.add_argument(
+        "--execblock", nargs="+", default=(), metavar="RAW_EB",
+        help="with several MSs: the raw EBs (MS or snapshot), in the same order, for the archive "
+        "window ids in the image names and their SYSCAL Tsys",
+    )
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for scriptForImaging.py and cont.dat")
     parser.add_argument(
         "--cont-ranges", metavar="FILE",
@@ -73,6 +93,11 @@ def add_arguments(parser) -> None:
         "--tsys-from", metavar="MS_OR_JSON",
         help="original EB (MS or snapshot) whose SYSCAL Tsys to use for the noise estimate",
     )
+    parser.add_argument(
+        "--beam-range", metavar="MIN,MAX",
+        help="the PI's acceptable resolution in arcsec (default: the SBSummary's science goal); the robust "
+        "whose PSF meets it is chosen",
+    )
     parser.add_argument("--no-calibrators", action="store_true", help="do not image the calibrators")
     parser.add_argument(
         "--force", action="store_true",
@@ -84,11 +109,14 @@ def run(args) -> int:
     import math
 
     from ..errors import ScriptgenError
-    from ..imaging_generate import generate_imaging
+    from ..imaging_generate import generate_imaging, parse_beam_range
 
     if args.tsys is not None and not (math.isfinite(args.tsys) and 0 < args.tsys < 1e5):
         raise ScriptgenError(f"--tsys must be a system temperature in K (0-100000), got {args.tsys}")
-
+    beam_range = parse_beam_range(args.beam_range)
+    if len(args.ms) > 1 or args.execblock:
+        return _run_ous(args)
+    args.ms = args.ms[0]
     result = generate_imaging(
         args.ms,
         args.out,
@@ -100,6 +128,7 @@ def run(args) -> int:
         with_calibrators=not args.no_calibrators,
         force=args.force,
         allow_raw=args.force,
+        beam_range_arcsec=beam_range,
     )
     if not args.quiet:
         for line in result.decisions:
@@ -112,4 +141,32 @@ def run(args) -> int:
             f"{Path(args.out).resolve() / 'scriptForImaging.py'}",
             file=sys.stderr,
         )
+    return 0
+
+
+def _run_ous(args) -> int:
+    """Every EB of a member OUS into one imaging script (scriptgen.ous_imaging)."""
+    from ..errors import ScriptgenError
+    from ..imaging_generate import parse_beam_range
+    from ..ous_imaging import generate_ous_imaging
+
+    if args.tsys_from:
+        raise ScriptgenError("with several MSs give the raw EBs with --execblock (they supply the Tsys)")
+    result = generate_ous_imaging(
+        args.ms,
+        args.out,
+        execblocks=tuple(args.execblock),
+        cont_ranges=args.cont_ranges,
+        rest_freq=args.rest_freq,
+        chan_width=args.chan_width,
+        tsys_k=args.tsys,
+        force=args.force,
+        beam_range_arcsec=parse_beam_range(args.beam_range),
+        allow_raw=args.force,
+    )
+    if not args.quiet:
+        for line in result.decisions:
+            print(f"  {line}")
+    for line in result.report.lines():
+        print(line)
     return 0

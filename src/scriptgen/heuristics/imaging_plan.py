@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import astropy.units as u
 from astropy.coordinates import Angle
@@ -26,6 +26,7 @@ from ..errors import ScriptgenError
 from ..model import ExecBlock, Role
 from . import imaging as im
 from . import contsub as cs
+from . import imaging_params as ip
 from . import linefree as lf
 from . import sensitivity as sens
 from .rest_frequency import cube_rest_frequency
@@ -53,9 +54,18 @@ class ImagingInputs:
     #: Calibrator field id -> amplitude of its vector-averaged visibilities
     #: (its flux for a point source at the phase centre).
     calibrator_flux_jy: Mapping[int, float] = field(default_factory=dict)
+    #: Robust -> beam fitted to the PSF of the uv coverage at ``beam_freq_hz``
+    #: (a few robust values, for the choice of robust against the PI's range).
+    beams_by_robust: Mapping[float, im.Beam] = field(default_factory=dict)
 
-    def beam_at(self, freq_hz: float) -> tuple[im.Beam, str]:
+    def beam_at(self, freq_hz: float, robust: float | None = None) -> tuple[im.Beam, str]:
         """The expected restoring beam at ``freq_hz`` and how it was estimated."""
+        if robust is not None and robust != im.ROBUST and robust in self.beams_by_robust and self.beam_freq_hz > 0:
+            beam = self.beams_by_robust[robust].scaled(self.beam_freq_hz / freq_hz)
+            return beam, (
+                f"beam {beam.major:.2f}\" x {beam.minor:.2f}\" (PA {beam.pa_deg:.0f} deg): Gaussian fit to "
+                f"the PSF of the target's uv coverage with robust {robust:g} weighting, computed at generation"
+            )
         if self.beam is not None and self.beam_freq_hz > 0:
             beam = self.beam.scaled(self.beam_freq_hz / freq_hz)
             how = (
@@ -111,6 +121,10 @@ class ImageSpec:
     restfreq: str = ""
     width: str = ""
     notes: tuple[str, ...] = ()
+    #: Cubes of several EBs: the common LSRK grid's first channel and channel
+    #: count (empty / -1: tclean's default, the data's own range).
+    start: str = ""
+    nchan: int = -1
 
     @property
     def suffix(self) -> str:
@@ -170,6 +184,8 @@ class ImagingPlan:
     noise: Mapping[str, sens.NoiseEstimate]
     header: tuple[str, ...]
     decisions: tuple[str, ...]
+    #: Several EBs: one uvcontsub per EB (each in its own TOPO channels).
+    contsubs: tuple[ContSub, ...] = ()
 
     @property
     def images(self) -> tuple[ImageSpec, ...]:
@@ -288,6 +304,7 @@ def plan_imaging(
     tsys_note: str = "",
     tsys_label: str | None = None,
     with_calibrators: bool = True,
+    beam_range_arcsec: tuple[float, float] | None = None,
 ) -> ImagingPlan:
     """Decide every image of ``eb``'s calibrated MS (see module docstring).
 
@@ -298,12 +315,17 @@ def plan_imaging(
     science = derive.science_spws(eb)
     if not science:
         raise ScriptgenError(f"{inputs.ms} has no science windows to image")
+    goal = eb.science_goal
+    if beam_range_arcsec is None and goal is not None and goal.min_resolution_arcsec and goal.max_resolution_arcsec:
+        beam_range_arcsec = (goal.min_resolution_arcsec, goal.max_resolution_arcsec)
+    robust, robust_why = ip.choose_robust(inputs.beams_by_robust, beam_range_arcsec)
     targets = derive.target_fields(eb)
     if not targets:
         raise ScriptgenError(f"{inputs.ms} has no OBSERVE_TARGET fields to image")
     n_ant = len(eb.antennas)
     dish = sens.dish_diameter_m(eb)
     decisions: list[str] = []
+    decisions.append(robust_why)
     header = [
         f"MS {inputs.ms}: {n_ant} antennas of {dish:g} m, science spws {list(science)}, "
         f"calibrated data in the {inputs.datacolumn.upper()} column",
@@ -361,17 +383,19 @@ def plan_imaging(
             centre_hz = (min(lows) + max(highs)) / 2
             frac = im.fractional_bandwidth(ranges)
             deconv, nterms = im.choose_deconvolver(frac)
-            beam, beam_note = inputs.beam_at(centre_hz)
-            cell = im.cell_arcsec(beam.size)
+            beam, beam_note = inputs.beam_at(centre_hz, robust)
+            cell, cell_why = ip.cell_from_minor(beam)
             pb = im.pb_fwhm_arcsec(min(lows), dish)
             phasecenter, imsize, gridder, geo_note = _geometry(eb, fids, cell, pb)
             bws = {w.spw_id: w.n_line_free * abs(eb.spw(w.spw_id).chan_width_hz) for w in usable}
             est = sens.expected_noise(eb, bws, field_ids=fids, tsys_k=tsys_k, tsys_label=tsys_label)
+            overlap, overlap_why = _overlap(eb, fids, pb)
+            est = _with_overlap(est, overlap)
             noise[f"{name} continuum"] = est
-            thr = im.threshold_jy(est.sigma_jy)
+            peak = _continuum_peak(inputs.spectra.get(name, {}))
+            thr, thr_why = ip.dynamic_range_threshold(est.sigma_jy, peak, derive.band(eb), n_ant, dish)
             notes = (
-                f"cell {im.quantity(cell, 'arcsec', 3)} = beam/{im.CELLS_PER_BEAM}, beam size (geometric "
-                f"mean of the axes) {beam.size:.3f}\" at {centre_hz / 1e9:.3f} GHz; {beam_note}",
+                f"{cell_why} at {centre_hz / 1e9:.3f} GHz; {beam_note}",
                 geo_note,
                 f"fractional bandwidth {frac:.3f}: "
                 + (
@@ -381,8 +405,8 @@ def plan_imaging(
                 ),
                 f"expected noise (natural weighting, {est.bandwidth_hz / 1e6:.1f} MHz line-free): "
                 + est.describe(),
-                f"threshold {im.quantity(thr, 'Jy', 3)} = {im.THRESHOLD_NSIGMA:g} x {im.ROBUST_NOISE_FACTOR} "
-                f"(robust {im.ROBUST} vs natural) x {est.sigma_jy * 1e3:.4g} mJy",
+                f"{thr_why} (noise {est.sigma_jy * 1e3:.4g} mJy; {overlap_why}; x{im.ROBUST_NOISE_FACTOR} "
+                "for robust weighting vs natural)",
                 f"auto-multithresh: {mask_cont.reason}",
             )
             continuum.append(
@@ -400,7 +424,7 @@ def plan_imaging(
                     imsize=tuple(imsize),
                     phasecenter=phasecenter,
                     gridder=gridder,
-                    robust=im.ROBUST,
+                    robust=robust,
                     threshold=im.quantity(thr, "Jy", 3),
                     niter=NITER,
                     mask=mask_cont,
@@ -424,24 +448,32 @@ def plan_imaging(
                 eb, name, w.spw_id, requested=cube.rest_freq, per_window=dict(cube.rest_freq_per_spw)
             )
             width_hz = _parse_width_hz(cube.chan_width, ref_hz) or abs(spw.chan_width_hz)
-            beam, _ = inputs.beam_at(ref_hz)
-            cell = im.cell_arcsec(beam.size)
+            beam, _ = inputs.beam_at(ref_hz, robust)
+            cell, cell_why = ip.cell_from_minor(beam)
             pb = im.pb_fwhm_arcsec(spw.min_freq_hz, dish)
             phasecenter, imsize, gridder, geo_note = _geometry(eb, fids, cell, pb)
             est = sens.expected_noise(eb, width_hz, field_ids=fids, spw_ids=(w.spw_id,), tsys_k=tsys_k, tsys_label=tsys_label)
+            overlap, overlap_why = _overlap(eb, fids, pb)
+            est = _with_overlap(est, overlap)
             noise[f"{name} spw {w.spw_id} channel"] = est
-            thr = im.threshold_jy(est.sigma_jy)
+            thr, thr_why = ip.dynamic_range_threshold(
+                est.sigma_jy, _line_peak(inputs.spectra.get(name, {}).get(w.spw_id)), derive.band(eb), n_ant, dish
+            )
+            ephemeris = any(eb.field(f).is_ephemeris for f in fids)
             vis = contsub_vis if w.line_free else inputs.ms
             notes = (
-                "cube in LSRK (ALMA does not Doppler-track: the data are TOPO), rest frequency "
+                (
+                    "cube in the moving target's rest frame (specmode 'cubesource', no outframe: "
+                    "ALMA pipeline cleanbase), rest frequency "
+                    if ephemeris
+                    else "cube in LSRK (ALMA does not Doppler-track: the data are TOPO), rest frequency "
+                )
                 + rest_why
                 + ", channel width "
                 + (f"{cube.chan_width} as requested" if cube.chan_width else "native"),
-                f"cell {im.quantity(cell, 'arcsec', 3)} = beam/{im.CELLS_PER_BEAM}, beam {beam.size:.3f}\" "
-                f"at {ref_hz / 1e9:.3f} GHz; {geo_note}",
-                "expected noise per channel: " + est.describe(),
-                f"threshold {im.quantity(thr, 'Jy', 3)} = {im.THRESHOLD_NSIGMA:g} x {im.ROBUST_NOISE_FACTOR} x "
-                f"{est.sigma_jy * 1e3:.4g} mJy; auto-multithresh: {mask_cube.reason}",
+                f"{cell_why} at {ref_hz / 1e9:.3f} GHz; {geo_note}",
+                "expected noise per channel: " + est.describe() + f"; {overlap_why}",
+                f"{thr_why} (noise {est.sigma_jy * 1e3:.4g} mJy); auto-multithresh: {mask_cube.reason}",
             )
             if not w.line_free:
                 notes += ("no line-free channels in this window: imaged without continuum subtraction",)
@@ -453,19 +485,20 @@ def plan_imaging(
                     imagename=naming.cube_image(name, w.spw_id),
                     field=name if w.line_free else field_sel,
                     spw=str(w.spw_id),
-                    specmode="cube",
+                    specmode="cubesource" if ephemeris else "cube",
                     deconvolver="hogbom",
                     nterms=1,
                     cell=im.quantity(cell, "arcsec", 3),
                     imsize=tuple(imsize),
                     phasecenter=phasecenter,
                     gridder=gridder,
-                    robust=im.ROBUST,
+                    robust=robust,
                     threshold=im.quantity(thr, "Jy", 3),
                     niter=NITER,
                     mask=mask_cube,
                     datacolumn="data" if w.line_free else inputs.datacolumn,
-                    outframe="LSRK",
+                    # Moving targets: the source's own rest frame (ALMA pipeline cleanbase).
+                    outframe="" if ephemeris else "LSRK",
                     restfreq=rest,
                     width=cube.chan_width,
                     notes=notes,
@@ -515,6 +548,43 @@ def plan_imaging(
     )
 
 
+def _overlap(eb: ExecBlock, field_ids: Sequence[int], pb_arcsec: float) -> tuple[float, str]:
+    """Mosaic overlap factor of a source's pointings (1 for one pointing)."""
+    if len(field_ids) < 2:
+        return 1.0, "single pointing"
+    _, offsets = im.mosaic_centre([(eb.field(f).ra_rad, eb.field(f).dec_rad) for f in field_ids])
+    return ip.mosaic_overlap_factor(offsets, pb_arcsec)
+
+
+def _with_overlap(est: sens.NoiseEstimate, factor: float) -> sens.NoiseEstimate:
+    """The single-pointing prediction divided by the mosaic overlap factor."""
+    if factor == 1.0:
+        return est
+    note = f"{est.bandwidth_note}; " if est.bandwidth_note else ""
+    return replace(
+        est, sigma_jy=est.sigma_jy / factor, bandwidth_note=f"{note}divided by the mosaic overlap factor {factor:.2f}"
+    )
+
+
+def _continuum_peak(spectra: Mapping[int, Sequence[float]]) -> float | None:
+    """The target's continuum flux seen in its averaged spectra (median over
+    channels and windows): the peak a dynamic-range limit applies to."""
+    values = [v for spec in spectra.values() for v in spec if v == v]
+    if not values:
+        return None
+    values.sort()
+    return float(values[len(values) // 2])
+
+
+def _line_peak(spectrum: Sequence[float] | None) -> float | None:
+    """The brightest line above the continuum in an averaged spectrum (what a
+    continuum-subtracted cube's peak will be), for the dynamic-range limit."""
+    values = sorted(v for v in (spectrum or ()) if v == v)
+    if not values:
+        return None
+    return values[-1] - values[len(values) // 2]
+
+
 def _calibrator_image(
     eb: ExecBlock,
     inputs: ImagingInputs,
@@ -534,7 +604,7 @@ def _calibrator_image(
     frac = im.fractional_bandwidth([(eb.spw(s).min_freq_hz, eb.spw(s).max_freq_hz) for s in science])
     deconv, nterms = im.choose_deconvolver(frac)
     beam, _ = inputs.beam_at(centre_hz)
-    cell = im.cell_arcsec(beam.size)
+    cell, _ = ip.cell_from_minor(beam)
     pb = im.pb_fwhm_arcsec(min(lows), dish)
     phasecenter, imsize, gridder, geo_note = _geometry(eb, (fid,), cell, pb)
     bws = {s: eb.spw(s).bandwidth_hz for s in science}

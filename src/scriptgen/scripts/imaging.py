@@ -25,20 +25,26 @@ CASATASKS = ("exportfits", "tclean", "uvcontsub")
 def tclean_kwargs(image: ImageSpec) -> list[tuple[PySource, Any]]:
     """tclean's keyword arguments for one image, in a fixed, readable order."""
     kw: list[tuple[str, Any]] = [
-        ("vis", image.vis),
+        # Several EBs (vis and spw as tuples): tclean takes lists, one entry per MS.
+        ("vis", list(image.vis) if isinstance(image.vis, tuple) else image.vis),
         ("imagename", image.imagename),
         ("field", image.field),
-        ("spw", image.spw),
+        ("spw", list(image.spw) if isinstance(image.spw, tuple) else image.spw),
         ("datacolumn", image.datacolumn),
         ("specmode", image.specmode),
     ]
-    if image.specmode == "cube":
+    if image.specmode in ("cube", "cubesource"):
+        # cubesource (moving targets) has no outframe: the source frame is the ephemeris's.
+        kw += [("outframe", image.outframe)] if image.outframe else []
         kw += [
-            ("outframe", image.outframe),
             ("veltype", "radio"),
             ("restfreq", image.restfreq),
+        ]
+        if image.start:
+            kw += [("start", image.start)]
+        kw += [
             ("width", image.width),
-            ("nchan", -1),
+            ("nchan", image.nchan),
             # One beam for the whole cube: FITS readers and moment maps expect it.
             ("restoringbeam", "common"),
         ]
@@ -112,6 +118,17 @@ def _steps(plan: ImagingPlan) -> list[dict[str, Any]]:
                 "notes": ("The cubes are made from the continuum-subtracted targets.",),
             }
         )
+    if plan.contsubs:
+        steps.append(
+            {
+                "title": "Continuum subtraction of every EB",
+                "part": "imaging/steps/contsub_ebs.py.j2",
+                "notes": (
+                    "Each EB's line-free channels are its own TOPO channels inside the LSRK continuum "
+                    "ranges of cont.dat; the cubes are made from the continuum-subtracted EBs.",
+                ),
+            }
+        )
     if plan.cubes:
         steps.append(
             {
@@ -152,14 +169,17 @@ def render(plan: ImagingPlan, env: jinja2.Environment, *, script_name: str = nam
         TEMPLATE,
         plan=plan,
         contsub_notes=wrap(plan.contsub.notes) if plan.contsub else [],
+        contsubs=[{"call": c, "notes": wrap(c.notes)} for c in plan.contsubs],
         steps=steps,
         step_titles={i: s["title"] for i, s in enumerate(steps)},
         header=wrap(plan.header),
         version=__version__,
         script_name=script_name,
         casatasks=[PySource(t) for t in CASATASKS],
-        vis=plan.ms,
-        contsub_vis=naming.contsub_ms(plan.ms),
+        vis=list(plan.ms) if isinstance(plan.ms, tuple) else plan.ms,
+        contsub_vis=(
+            [c.outputvis for c in plan.contsubs] if plan.contsubs else naming.contsub_ms(plan.ms)
+        ),
         exports=exports(plan),
         views={"continuum": [_image_view(i) for i in plan.continuum],
                "cubes": [_image_view(i) for i in plan.cubes],

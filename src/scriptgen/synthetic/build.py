@@ -92,6 +92,8 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
         quiet=quiet,
     ):
         where = sky_for(cfg, layout)
+        if cfg.tuned_at_start:
+            layout = _tuned_at_start(layout, where)
         run_simulator(work, cfg, layout, ants, where)
         dd = tables.data_description_map(work)
         tables.name_fields(work, layout)
@@ -279,6 +281,38 @@ def _field_of_time(layout: Layout, start_mjd_s: float):
         return ids[idx]
 
     return lookup
+
+
+def _topo_over_lsrk(where: Sky, epoch_mjd_s: float) -> float:
+    """TOPO / LSRK frequency ratio towards the sky centre at one instant.
+
+    A Doppler shift is a factor on frequency, so one ratio serves every
+    channel. casatools ``measures``: ALMA's position, the epoch, the J2000
+    direction; the conversion of a 100 GHz LSRK frequency gives the ratio.
+    """
+    me = casa_env.casatools().measures()
+    try:
+        me.doframe(me.observatory("ALMA"))
+        me.doframe(me.epoch("UTC", f"{epoch_mjd_s!r}s"))
+        me.doframe(
+            me.direction("J2000", f"{where.centre_ra_deg!r}deg", f"{where.centre_dec_deg!r}deg")
+        )
+        topo = me.measure(me.frequency("LSRK", "100GHz"), "TOPO")
+        return float(topo["m0"]["value"]) / 100e9
+    finally:
+        me.done()
+
+
+def _tuned_at_start(layout: Layout, where: Sky) -> Layout:
+    """The windows as ALMA tunes them at the EB's start (no Doppler tracking).
+
+    The nominal centre frequencies are read as LSRK requests and converted
+    to TOPO with the ratio at the first integration; channel widths are the
+    correlator's and stay as they are. WVR is a fixed-frequency radiometer.
+    """
+    ratio = _topo_over_lsrk(where, where.start_mjd_s)
+    spws = tuple(s if s.role == "wvr" else replace(s, centre_hz=s.centre_hz * ratio) for s in layout.spws)
+    return replace(layout, spws=spws)
 
 
 def _line_topo_hz(cfg: SyntheticConfig, where: Sky, layout: Layout) -> float:

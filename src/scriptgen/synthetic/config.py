@@ -128,6 +128,14 @@ class SyntheticConfig:
     #: None: no SBSummary table (an EB imported without it).
     goal_rms_mjy: float | None = None
     goal_beam_range_arcsec: tuple[float, float] | None = None
+    #: True: tuned as ALMA tunes each EB: the windows' nominal frequencies
+    #: (``layout.BAND_TUNINGS``) are the requested LSRK frequencies, turned
+    #: into TOPO once at the EB's start and then held (no Doppler tracking
+    #: during the observation). EBs months apart then differ in TOPO by tens
+    #: of channels while a line at a fixed LSRK frequency keeps its channel.
+    #: False (default, as before): the nominal frequencies are TOPO, the same
+    #: for every EB whatever its date ("one shared TOPO tuning").
+    tuned_at_start: bool = False
 
     def __post_init__(self) -> None:
         _check(
