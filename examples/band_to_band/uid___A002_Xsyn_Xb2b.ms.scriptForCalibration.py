@@ -341,9 +341,11 @@ if mystep in thesteps:
 mystep = 7
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
-    # Rerunnable: back to the flags after the a-priori flagging (steps
-    # between do not flag the MS), so flags from an earlier applycal go.
-    restore_flags(vis, "Apriori")
+    # Rerunnable: back to the flags after the a-priori and the analyst's
+    # flags (steps between do not flag the MS), so flags from an earlier
+    # applycal go.
+    if not restore_flags(vis, "AnalystFlags"):
+        restore_flags(vis, "Apriori")
     # The tables made above, applied to every field (antenna positions only
     # when the previous step made a table). Tsys is mapped onto the science
     # windows with tsys_spwmap and taken from the field named in gainfield.

@@ -8,11 +8,12 @@ import numpy as np
 
 
 def phase_scatter_deg(ms: Path, field_id: int) -> dict[int, float]:
-    """Robust scatter (1.4826 MAD, degrees) of the phase of a point-source
-    field's calibrated visibilities per spw of ``ms``: each baseline and
-    integration averaged over channels and polarisations, flagged data left
-    out. Ideally phases are 0; a decorrelated antenna or a noisy one
-    widens the distribution."""
+    """Rms phase (degrees, about 0) of a point-source field's calibrated
+    visibilities per spw of ``ms``: each baseline and integration averaged
+    over channels and polarisations, flagged data left out. Ideally phases
+    are 0 up to noise; a decorrelated antenna or a noisy one widens the
+    distribution. Rms, not a robust scatter: the faults touch a minority of
+    the data, which is exactly what a robust statistic would ignore."""
     from scriptgen import casa_env
 
     tb = casa_env.casatools().table()
@@ -37,7 +38,7 @@ def phase_scatter_deg(ms: Path, field_id: int) -> dict[int, float]:
             keep = n > 0
             mean = np.where(good, data, 0).sum(axis=(0, 1))[keep] / n[keep]
             phase = np.degrees(np.angle(mean))
-            out[int(spw)] = float(1.4826 * np.median(np.abs(phase - np.median(phase))))
+            out[int(spw)] = float(np.sqrt(np.mean(phase**2)))
     finally:
         tb.close()
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -52,9 +53,11 @@ def _measure(truth, split_cal):
     (phase,) = truth.field_ids("phase")
     order = sorted(truth.science_spws)
     scatter = phase_scatter_deg(split_cal, phase)
+    target_scatter = phase_scatter_deg(split_cal, target)
     return {
         "target_flux_ratio": _ratios(truth, split_cal, target),
         "phase_cal_phase_scatter_deg": {order[s]: v for s, v in scatter.items()},
+        "target_phase_scatter_deg": {order[s]: v for s, v in target_scatter.items()},
     }
 
 
@@ -68,9 +71,11 @@ def fault_loop(tmp_path_factory):
         uid="uid___A002_Xsyn_X40", seed=40, note="review fault EB", **FAULTS
     )
     start = time.perf_counter()
-    truth = build_execblock(work / f"{cfg.uid}.ms", cfg)
+    raw = build_execblock(tmp_path_factory.mktemp("review_raw") / f"{cfg.uid}.ms", cfg)
     times["build"] = time.perf_counter() - start
-    ms = truth.ms_path
+    ms = work / raw.ms_path.name
+    shutil.copytree(raw.ms_path, ms)
+    truth = replace(raw, ms=str(ms))
     eb = inspect_ms(ms)
     fluxes = work / "calibrator_fluxes.csv"
     fluxes.write_text(truth.calibrator_catalogue())
@@ -104,7 +109,7 @@ def fault_loop(tmp_path_factory):
     print(f"[review] before: {before}")
     print(f"[review] after:  {after}")
     print(f"[timing] {times}")
-    return truth, first, second, before, after, rerun
+    return truth, first, second, before, after, rerun, raw, work, script
 
 
 def _titles(script):
@@ -155,7 +160,7 @@ def test_proposals_are_flag_template_lines_with_reasons(fault_loop):
 
 
 def test_accepting_the_proposals_improves_target_flux_and_phase_scatter(fault_loop):
-    truth, _, second, before, after, rerun = fault_loop
+    truth, _, second, before, after, *_ = fault_loop
     # The analyst-flags step applied the accepted template.
     versions = second.flagged[truth.ms_path.name]
     assert versions["AnalystFlags"] > versions["Apriori"]
@@ -169,8 +174,71 @@ def test_accepting_the_proposals_improves_target_flux_and_phase_scatter(fault_lo
     assert err["before"][spw] > 0.05 and err["after"][spw] < 0.05
     assert max(err["after"].values()) < max(err["before"].values())
     assert all(e < 0.05 for e in err["after"].values())
-    sc_before = before["phase_cal_phase_scatter_deg"]
-    sc_after = after["phase_cal_phase_scatter_deg"]
-    assert sum(sc_after.values()) < sum(sc_before.values())
+    # The noisy (bad-Tsys) antenna no longer widens the phase calibrator's
+    # phases in its window; the phase jump no longer decorrelates the
+    # target in any window.
+    assert (
+        after["phase_cal_phase_scatter_deg"][spw]
+        < before["phase_cal_phase_scatter_deg"][spw]
+    )
+    for s, value in after["target_phase_scatter_deg"].items():
+        assert value < before["target_phase_scatter_deg"][s], s
     # Accepted lines are not proposed again.
     assert second.proposals == ()
+
+
+def test_scriptforpi_replays_the_accepted_flags(fault_loop, tmp_path):
+    """The delivery (raw MS + delivered tables, now with the flag template)
+    rerun with applyonly, as scriptForPI does: the same flags and data."""
+    import numpy as np
+
+    truth, *_, raw, work, script = fault_loop
+    tables = naming.CalTables(truth.ms_path.name)
+    shutil.copytree(raw.ms_path, tmp_path / tables.ms)
+    for name in tables.delivered:
+        source = work / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name)
+        elif source.exists():
+            shutil.copy(source, tmp_path / name)
+    assert (tmp_path / tables.flag_template).exists()
+    shutil.copy(script, tmp_path / script.name)
+    run = run_script(tmp_path / script.name, tmp_path, applyonly=True, timeout=1200)
+    assert run.ok, run.tail(60)
+    print(f"[timing] applyonly replay: {run.seconds:.1f} s")
+    for fld in truth.fields:
+        a = mean_real_per_spw(work / tables.split_cal, fld.field_id)
+        b = mean_real_per_spw(tmp_path / tables.split_cal, fld.field_id)
+        assert a.keys() == b.keys()
+        assert np.allclose(list(a.values()), list(b.values()), rtol=1e-5), fld.name
+    assert _flag_counts(work / tables.split_cal) == _flag_counts(
+        tmp_path / tables.split_cal
+    )
+
+
+def _flag_counts(ms):
+    """Flagged visibilities per (data description, antenna 1, antenna 2)."""
+    from scriptgen import casa_env
+
+    tb = casa_env.casatools().table()
+    tb.open(str(ms))
+    try:
+        sel = tb.query(
+            "", columns="DATA_DESC_ID, ANTENNA1, ANTENNA2, ntrue(FLAG)*1.0 as N"
+        )
+        try:
+            keys = zip(
+                sel.getcol("DATA_DESC_ID"),
+                sel.getcol("ANTENNA1"),
+                sel.getcol("ANTENNA2"),
+            )
+            counts = {}
+            for key, n in zip(keys, sel.getcol("N")):
+                counts[tuple(int(k) for k in key)] = (
+                    counts.get(tuple(int(k) for k in key), 0) + n
+                )
+        finally:
+            sel.close()
+    finally:
+        tb.close()
+    return counts
