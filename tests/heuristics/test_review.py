@@ -172,3 +172,12 @@ def test_reasons_are_made_safe_for_flagdata_list_mode():
     line = rv.FlagProposal("DA41", "", T0, T0 + 10, "limit = 5 'sigma'").line()
     reason = line.split("reason='")[1]
     assert "=" not in reason and reason.count("'") == 1
+
+
+def test_a_noisy_radiometer_is_reported_with_its_wvrflag_fix():
+    rng = np.random.default_rng(5)
+    smooth = np.cumsum(rng.normal(0, 0.5, (10, 100)), axis=1)
+    assert rv.noisy_radiometers(ANTS, smooth) == []
+    smooth[5] += rng.normal(0, 10, 100)
+    (f,) = rv.noisy_radiometers(ANTS, smooth)
+    assert f.antenna == "DA46" and not f.proposed and "wvrflag=['DA46']" in f.reason

@@ -76,3 +76,13 @@ def test_phase_jump_is_a_step_on_one_antenna():
 def test_faults_survive_a_json_round_trip():
     cfg = SyntheticConfig(tsys_fault_antenna=3, phase_jump_antenna=6, phase_jump_s=10.0)
     assert SyntheticConfig.from_json(cfg.to_json()) == cfg
+
+
+def test_a_weak_phase_calibrator_is_planned_with_its_flux():
+    from scriptgen.synthetic.layout import plan
+
+    weak = plan(SyntheticConfig(phase_cal_flux_jy=0.02))
+    assert weak.fields_with_role("phase")[0].flux_jy == 0.02
+    assert plan(SyntheticConfig()).fields_with_role("phase")[0].flux_jy == 0.8
+    with pytest.raises(ScriptgenError, match="phase_cal_flux_jy"):
+        SyntheticConfig(phase_cal_flux_jy=0)

@@ -55,6 +55,14 @@ GAIN_AMPLITUDE_LIMIT = 0.3
 BANDPASS_RMS_LIMIT = 0.15
 
 
+#: A radiometer is noisy when the rms change of its WVR phase correction
+#: between consecutive solutions exceeds this many times the median of all
+#: antennas' (this module's limit; the pipeline's hifa_wvrgcalflag finds bad
+#: radiometers by the phase rms they leave and passes them to wvrgcal's
+#: ``wvrflag``, which interpolates their correction from neighbours).
+WVR_NOISE_LIMIT = 3.0
+
+
 def robust_sigma(values: np.ndarray) -> float:
     """MAD-based standard deviation of the finite ``values`` (0 when empty)."""
     v = np.asarray(values, dtype=float)
@@ -311,6 +319,45 @@ def flagged_fraction(flags: np.ndarray) -> float:
     """Fraction of flagged entries (NaN for none)."""
     f = np.asarray(flags)
     return float(f.mean()) if f.size else float("nan")
+
+
+# --------------------------------------------------------------------------
+# WVR.
+
+
+def noisy_radiometers(
+    antennas: tuple[str, ...], phase_deg: np.ndarray
+) -> list[Finding]:
+    """Antennas whose WVR phase correction [antenna, solution] jumps from
+    one solution to the next far more than the others' (reported, with the
+    script-level fix: it is not a flag)."""
+    phase = np.asarray(phase_deg, dtype=float)
+    if phase.ndim != 2 or phase.shape[1] < 3:
+        return []
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        step = wrap_deg(np.diff(phase, axis=1))
+        rms = np.sqrt(np.nanmean(step**2, axis=1))
+        ref = float(np.nanmedian(rms))
+    out = []
+    for a, name in enumerate(antennas):
+        if ref > 0 and np.isfinite(rms[a]) and rms[a] > WVR_NOISE_LIMIT * ref:
+            out.append(
+                Finding(
+                    kind="wvr",
+                    antenna=name,
+                    spw="",
+                    start_mjd_s=float("nan"),
+                    stop_mjd_s=float("nan"),
+                    value=round(float(rms[a] / ref), 2),
+                    reason=(
+                        f"WVR correction changes by {rms[a]:.1f} deg rms between solutions, "
+                        f"{rms[a] / ref:.1f} x the median antenna (limit {WVR_NOISE_LIMIT:g}): "
+                        f"a noisy radiometer; rerun the WVR step with wvrflag=['{name}']"
+                    ),
+                )
+            )
+    return out
 
 
 # --------------------------------------------------------------------------

@@ -114,7 +114,8 @@ def gain_series(sol: Solutions) -> list[rules.GainSeries]:
             if not rows.any():
                 continue
             g = np.where(b.flags[:, 0, rows], np.nan, b.values[:, 0, rows])
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # flagged solutions
                 mean = np.nanmean(g, axis=0)  # over polarisations
             k = np.clip(np.searchsorted(times, b.time_s[rows] - 1.0), 0, times.size - 1)
             phase[b.antenna[rows], s, k] = np.degrees(np.angle(mean))
@@ -163,6 +164,11 @@ def review_eb(workdir: Path, ms: str) -> EbReview:
     if tsys:
         for win in tsys_windows(tsys, windows):
             findings.extend(rules.tsys_outliers(win, end))
+    wvr = load(tables.wvr)
+    if wvr and wvr.table.spws:
+        findings.extend(
+            rules.noisy_radiometers(wvr.table.antenna_names, _wvr_phases(wvr))
+        )
     bandpass = load(tables.bandpass)
     if bandpass:
         names = bandpass.table.antenna_names
@@ -200,6 +206,17 @@ def review_eb(workdir: Path, ms: str) -> EbReview:
         read=tuple(read),
         missing=tuple(missing),
     )
+
+
+def _wvr_phases(sol: Solutions) -> np.ndarray:
+    """WVR phase correction [antenna, solution] in the first window (the
+    others are the same path scaled by frequency)."""
+    block = sol.table.spws[0]
+    times = np.unique(block.time_s)
+    grid = np.full((len(sol.table.antenna_names), times.size), np.nan)
+    g = np.where(block.flags[0, 0], np.nan, np.degrees(np.angle(block.values[0, 0])))
+    grid[block.antenna, np.searchsorted(times, block.time_s)] = g
+    return grid
 
 
 def _accepted_lines(template: Path) -> list[rules.FlagProposal]:
@@ -268,7 +285,7 @@ def _fluxscale_rows(results: dict) -> tuple[dict, ...]:
 
 def _suggestions(findings, flagged_solutions) -> list[str]:
     """Script-level changes flags cannot express."""
-    out = []
+    out = [f"{f.antenna}: {f.reason}" for f in findings if f.kind == "wvr"]
     for name, fraction in sorted(flagged_solutions.items()):
         if fraction > 0.2:
             out.append(
@@ -311,7 +328,7 @@ def render_text(review: EbReview) -> str:
     by_kind: dict[str, list] = {}
     for f in review.findings:
         by_kind.setdefault(f.kind, []).append(f)
-    for kind in ("tsys", "phase_jump", "gain_amplitude", "bandpass"):
+    for kind in ("tsys", "wvr", "phase_jump", "gain_amplitude", "bandpass"):
         items = by_kind.get(kind, [])
         out.append(f"  {kind}: {len(items)} finding(s)")
         for f in items:
@@ -354,7 +371,7 @@ def eb_names(workdir: Path) -> list[str]:
         tables = naming.CalTables(ms.name)
         if any(
             (workdir / t).exists()
-            for t in (tables.tsys, tables.bandpass, tables.phase_inf)
+            for t in (tables.tsys, tables.wvr, tables.bandpass, tables.phase_inf)
         ):
             names.append(ms.name)
     if not names:

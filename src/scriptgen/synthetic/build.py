@@ -139,7 +139,7 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
     with step("making the tables ALMA-like (WVR, SYSCAL, pointing, processors)", quiet=quiet):
         azel = _AzEl(directions)
         field_of_time = _field_of_time(layout, where.start_mjd_s)
-        corrupt.fill_wvr(work, layout, dd, lambda t, f: azel(t, f)[1], rng)
+        corrupt.fill_wvr(work, layout, dd, lambda t, f: azel(t, f)[1], rng, cfg)
         tables.add_processors(work, dd[layout.wvr.spw_id])
         tables.fix_observation(work, cfg)
         tables.fix_spectral_windows(work, layout)

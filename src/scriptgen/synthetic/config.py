@@ -124,6 +124,13 @@ class SyntheticConfig:
     phase_jump_antenna: int = -1
     phase_jump_deg: float = 120.0
     phase_jump_s: float = 0.0
+    #: Antenna ``wvr_noise_antenna`` (-1: none) has a radiometer that adds
+    #: ``wvr_noise_k`` K rms of noise to each WVR reading.
+    wvr_noise_antenna: int = -1
+    wvr_noise_k: float = 1.0
+    #: The phase calibrator's flux at the reference frequency (Jy): lower it
+    #: for a weak-phase-calibrator EB (solution SNR, ``heuristics/solution_snr``).
+    phase_cal_flux_jy: float = 0.8
 
     def __post_init__(self) -> None:
         _check(
@@ -144,6 +151,7 @@ class SyntheticConfig:
         )
         _check(self.n_target_scans >= 1, "n_target_scans must be at least 1")
         _check(self.target_flux_jy > 0, "target_flux_jy must be positive")
+        _check(self.phase_cal_flux_jy > 0, "phase_cal_flux_jy must be positive")
         _check(
             -80.0 <= self.dec_deg <= 40.0,
             f"dec_deg must be -80..40 (visible from ALMA), got {self.dec_deg}",
@@ -181,7 +189,7 @@ class SyntheticConfig:
     def _check_faults(self) -> None:
         """Faulty antennas exist and are not antenna 0 (kept steady as the
         simulation's phase reference); fault windows are real windows."""
-        for name in ("tsys_fault_antenna", "phase_jump_antenna"):
+        for name in ("tsys_fault_antenna", "phase_jump_antenna", "wvr_noise_antenna"):
             value = getattr(self, name)
             _check(
                 value == -1 or 1 <= value < self.n_antennas,
@@ -199,6 +207,8 @@ class SyntheticConfig:
             )
         if self.phase_jump_antenna >= 0:
             _check(self.phase_jump_s >= 0, "phase_jump_s must be >= 0")
+        if self.wvr_noise_antenna >= 0:
+            _check(self.wvr_noise_k > 0, "wvr_noise_k must be positive")
 
     def _check_duration(self, name: str, parts: int) -> None:
         """Scan lengths must be whole integrations: the simulator mis-sizes

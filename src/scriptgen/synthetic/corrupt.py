@@ -362,7 +362,12 @@ def fill_autocorrelations(
 
 
 def fill_wvr(
-    ms: Path, layout: Layout, dd_of_spw: dict[int, int], elevation_of_row, rng: np.random.Generator
+    ms: Path,
+    layout: Layout,
+    dd_of_spw: dict[int, int],
+    elevation_of_row,
+    rng: np.random.Generator,
+    cfg: SyntheticConfig | None = None,
 ) -> None:
     """WVR autocorrelations: sky brightness in K for the row's elevation.
 
@@ -378,6 +383,11 @@ def fill_wvr(
         tb_k = wvr_brightness_k(elevation)  # [row, chan]
         offsets = rng.uniform(-0.05, 0.05, a.max() + 1)
         values = (tb_k + offsets[a][:, None]).T[None]  # [1, chan, row]
+        if cfg is not None and cfg.wvr_noise_antenna >= 0:
+            # A noisy radiometer (faults.py): drawn only when asked, so
+            # fault-free EBs keep their random streams.
+            bad = a == cfg.wvr_noise_antenna
+            values[0][:, bad] += cfg.wvr_noise_k * rng.standard_normal((values.shape[1], bad.sum()))
         sel.putcol("DATA", values.astype(np.complex64))
         sel.putcol("FLAG", np.zeros(values.shape, dtype=bool))
 

@@ -15,6 +15,8 @@ so a test knows which antenna, window and time range a review must name.
   ``phase_jump_s`` (a receiver relock, an LO glitch). Phase referencing
   interpolates across the step, so the target scan in which it happens is
   decorrelated on that antenna's baselines.
+* Noisy radiometer: one antenna's WVR readings carry ``wvr_noise_k`` K rms
+  of extra noise; wvrgcal turns it into phase noise on that antenna.
 """
 
 from __future__ import annotations
@@ -128,6 +130,15 @@ def faults_truth(
                 "antenna_id": cfg.phase_jump_antenna,
                 "time_mjd_s": start_mjd_s + cfg.phase_jump_s,
                 "jump_deg": cfg.phase_jump_deg,
+            }
+        )
+    if cfg.wvr_noise_antenna >= 0:
+        out.append(
+            {
+                "kind": "wvr_noise",
+                "antenna": antenna_names[cfg.wvr_noise_antenna],
+                "antenna_id": cfg.wvr_noise_antenna,
+                "noise_k": cfg.wvr_noise_k,
             }
         )
     return out
