@@ -22,7 +22,7 @@ def test_every_command_accepts_q(command):
     required = {"generate": ["x.json", "--out", "o"], "imaging": ["x.ms", "--out", "o"], "qa2": ["i.fits"],
                 "qaplots": ["w", "--out", "o"], "simulate": ["x.ms"], "inspect": ["x.ms"],
                 "package": ["w", "--out", "o", "--science-goal", "a", "--group", "b", "--member", "c"], "demo": [],
-                "run": ["x.py"]}
+                "run": ["x.py"], "review": ["w"]}
     args = build_parser().parse_args([command, "-q", *required[command]])  # fmt: skip
     assert args.quiet is True
 

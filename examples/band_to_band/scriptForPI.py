@@ -115,6 +115,7 @@ ebs = {
             "uid___A002_Xsyn_Xb2b.ms.split.phase_inf",
             "uid___A002_Xsyn_Xb2b.ms.split.flux_inf",
             "uid___A002_Xsyn_Xb2b.ms.split.fluxscale.json",
+            "uid___A002_Xsyn_Xb2b.ms.flagtemplate.txt",
         ],
         "split": "uid___A002_Xsyn_Xb2b.ms.split",
         "split_cal": "uid___A002_Xsyn_Xb2b.ms.split.cal",

@@ -115,6 +115,7 @@ ebs = {
             "uid___A002_Xsyn_X20.ms.split.phase_inf",
             "uid___A002_Xsyn_X20.ms.split.flux_inf",
             "uid___A002_Xsyn_X20.ms.split.fluxscale.json",
+            "uid___A002_Xsyn_X20.ms.flagtemplate.txt",
         ],
         "split": "uid___A002_Xsyn_X20.ms.split",
         "split_cal": "uid___A002_Xsyn_X20.ms.split.cal",

@@ -224,18 +224,19 @@ step_title = {
     0: "Import of the ASDM",
     1: "Listobs",
     2: "A-priori flagging",
-    3: "Generation of the WVR cal table",
-    4: "Generation of the Tsys cal table",
-    5: "Generation of the antenna position cal table",
-    6: "Application of the WVR, Tsys and antpos cal tables",
-    7: "Split out science SPWs",
-    8: "Initial flagging",
-    9: "Putting a model for the flux calibrator(s)",
-    10: "Bandpass calibration",
-    11: "Gain calibration",
-    12: "Flux scale transfer",
-    13: "Application of the bandpass and gain cal tables",
-    14: "Split out corrected column",
+    3: "The analyst's flags (flag template)",
+    4: "Generation of the WVR cal table",
+    5: "Generation of the Tsys cal table",
+    6: "Generation of the antenna position cal table",
+    7: "Application of the WVR, Tsys and antpos cal tables",
+    8: "Split out science SPWs",
+    9: "Initial flagging",
+    10: "Putting a model for the flux calibrator(s)",
+    11: "Bandpass calibration",
+    12: "Gain calibration",
+    13: "Flux scale transfer",
+    14: "Application of the bandpass and gain cal tables",
+    15: "Split out corrected column",
 }
 
 applyonly = globals().get("applyonly", False)
@@ -259,6 +260,7 @@ phase_inf_table = "uid___A002_Xsyn_X10.ms.split.phase_inf"
 ampli_inf_table = "uid___A002_Xsyn_X10.ms.split.ampli_inf"
 flux_inf_table = "uid___A002_Xsyn_X10.ms.split.flux_inf"
 fluxscale_file = "uid___A002_Xsyn_X10.ms.split.fluxscale.json"
+flag_template_file = "uid___A002_Xsyn_X10.ms.flagtemplate.txt"
 # Reference antennas, best first (CASA moves on where one is flagged).
 refant = "DA42,DA48,DA47,DA43,DA44"
 # Tsys window for each window of the MS (index = spw id): science windows
@@ -311,6 +313,23 @@ if mystep in thesteps:
 mystep = 3
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
+    # The analyst's flags: the file flag_template_file names, in flagdata list
+    # mode, one flag per line with its reason. 'scriptgen review' proposes
+    # lines in <ms>.flagtemplate.proposed.txt; accepting them is copying them
+    # into this file and rerunning from this step. scriptForPI delivers the
+    # file with the tables, so a PI's rerun applies the same flags.
+    # Rerunnable: back to the flags after the a-priori flagging first.
+    restore_flags(vis, "Apriori")
+    if os.path.exists(flag_template_file):
+        flagdata(vis=vis, mode="list", inpfile=flag_template_file, flagbackup=False)
+    else:
+        print("No %s: no analyst flags to apply" % flag_template_file)
+    save_flags(vis, "AnalystFlags", "after the analyst's flag template")
+
+
+mystep = 4
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
     # 12 m antennas with radiometers: WVR phase correction; smoothed to the
     # 2.000s integration (WVR cycle 1.152 s)
     if solve_now(applyonly, wvr_table):
@@ -325,7 +344,7 @@ if mystep in thesteps:
         )
 
 
-mystep = 4
+mystep = 5
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
     # Tsys falls off at the window edges (baseband filter): about 1/32 per side
@@ -341,7 +360,7 @@ if mystep in thesteps:
         )
 
 
-mystep = 5
+mystep = 6
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
     # the observatory's antenna positions for this EB, fetched with
@@ -381,12 +400,14 @@ if mystep in thesteps:
         gencal(vis=vis, caltable=antpos_table, caltype="antpos", infile=antpos_json)
 
 
-mystep = 6
+mystep = 7
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
-    # Rerunnable: back to the flags after the a-priori flagging (steps
-    # between do not flag the MS), so flags from an earlier applycal go.
-    restore_flags(vis, "Apriori")
+    # Rerunnable: back to the flags after the a-priori and the analyst's
+    # flags (steps between do not flag the MS), so flags from an earlier
+    # applycal go.
+    if not restore_flags(vis, "AnalystFlags"):
+        restore_flags(vis, "Apriori")
     # The tables made above, applied to every field (antenna positions only
     # when the previous step made a table). Tsys is mapped onto the science
     # windows with tsys_spwmap and taken from the field named in gainfield.
@@ -419,7 +440,7 @@ if mystep in thesteps:
         )
 
 
-mystep = 7
+mystep = 8
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
     # Only the science windows go on (renumbered 1->0, 3->1, 5->2, 7->3).
@@ -435,7 +456,7 @@ if mystep in thesteps:
     save_flags(split_vis, "Original", "after the a-priori calibration and split")
 
 
-mystep = 8
+mystep = 9
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
     # shadowed antennas: one dish blocks another at low elevation
@@ -453,7 +474,7 @@ if mystep in thesteps:
     save_flags(split_vis, "InitialFlagging", "after shadow and edge flagging")
 
 
-mystep = 9
+mystep = 10
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
     # field 1 ('Jsyn_flux') is a quasar: catalogue flux 1.2 Jy at 97.5 GHz,
@@ -470,7 +491,7 @@ if mystep in thesteps:
     )
 
 
-mystep = 10
+mystep = 11
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
     # field 0 ('Jsyn_bandpass') is the bandpass calibrator; no FDM window has
@@ -504,7 +525,7 @@ if mystep in thesteps:
         )
 
 
-mystep = 11
+mystep = 12
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
     # Phase per integration (applied to the bandpass and flux calibrators
@@ -546,11 +567,11 @@ if mystep in thesteps:
             calmode="a",
             gaintable=[bandpass_table, phase_int_table],
         )
-    # The flags applycal (step 13) starts from; a rerun of applycal goes back to them.
+    # The flags applycal (step 14) starts from; a rerun of applycal goes back to them.
     save_flags(split_vis, "BeforeApplycal", "before applycal")
 
 
-mystep = 12
+mystep = 13
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
     # flux scale from field 1 ('Jsyn_flux') (observed with CALIBRATE_FLUX)
@@ -568,7 +589,7 @@ if mystep in thesteps:
         save_json(fluxscale_results, fluxscale_file)
 
 
-mystep = 13
+mystep = 14
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
     # Rerunnable: back to the flags before any applycal (saved by the gain
@@ -604,7 +625,7 @@ if mystep in thesteps:
     save_flags(split_vis, "AfterApplycal", "after applycal")
 
 
-mystep = 14
+mystep = 15
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
     # The calibrated calibrators and targets (pointing, Tsys and other

@@ -120,6 +120,12 @@ class CalTables:
         return f"{self.ms}{SPLIT_CAL_SUFFIX}"
 
     @property
+    def flag_template(self) -> str:
+        """The analyst's flags (flagdata list mode), applied by the calibration
+        script's analyst-flags step; ``scriptgen review`` proposes lines for it."""
+        return f"{self.ms}.flagtemplate.txt"
+
+    @property
     def delivered(self) -> tuple[str, ...]:
         return (
             self.tsys,
@@ -131,6 +137,7 @@ class CalTables:
             self.phase_inf,
             self.flux_inf,
             self.fluxscale_results,
+            self.flag_template,
         )
 
 

@@ -89,10 +89,28 @@ def calibrated_standard(standard_eb, tmp_path_factory, timings):
 def test_all_steps_recover_target_and_phase_calibrator_fluxes(calibrated_standard):
     truth, eb, work, script, proc = calibrated_standard
     tables = naming.CalTables(naming.ms_name(eb.uid))
-    assert "Step 14: Split out corrected column" in proc.output
+    assert "Step 15: Split out corrected column" in proc.output
     for name in (tables.tsys, tables.wvr, tables.bandpass, tables.phase_inf, tables.flux_inf, tables.fluxscale_results):
         assert (work / name).exists(), name
     _check_fluxes(truth, work / tables.split_cal)
+
+
+def test_review_of_a_fault_free_eb_proposes_nothing(calibrated_standard):
+    """No false alarms: standard_eb has no injected fault (issue 12)."""
+    from scriptgen.review.report import proposed_template, review_eb, write_review
+
+    truth, eb, work, _, _ = calibrated_standard
+    ms = naming.ms_name(eb.uid)
+    review = review_eb(work, ms)
+    write_review(work, review)
+    print("[review] fault-free findings:", [(f.kind, f.antenna, f.spw, f.value) for f in review.findings])
+    assert truth.faults == []
+    tables = naming.CalTables(ms)
+    assert {tables.tsys, tables.bandpass, tables.phase_inf} <= set(review.read)
+    assert review.proposals == ()
+    assert not [f for f in review.findings if f.kind in ("tsys", "phase_jump", "wvr")]
+    assert review.suggestions == ()
+    assert not (work / proposed_template(ms)).exists()
 
 
 def test_fluxscale_results_are_saved_as_json(calibrated_standard):
@@ -218,7 +236,7 @@ def test_7m_mosaic_with_a_solar_system_flux_calibrator(mosaic_7m_eb, copy_ms, tm
     assert "Skipped: no 12 m antenna" in source and "wvrgcal(" not in source
     assert 'standard="Butler-JPL-Horizons 2012"' in source
     proc = _run(script, tmp_path, timings, "mosaic_7m_eb, all steps")
-    assert "Step 14" in proc.output
+    assert "Step 15" in proc.output
     split_cal = tmp_path / naming.CalTables(naming.ms_name(eb.uid)).split_cal
     ratios = {}
     for fld in mosaic_7m_eb.fields_with_role("phase"):

@@ -90,7 +90,7 @@ def test_cli_generates_from_a_snapshot(tmp_path, capsys):
 def test_cli_reports_skipped_steps(tmp_path, capsys):
     snap = snapshot.save(tdm_fdm_eb(diameter=7.0), tmp_path / "eb.json")
     assert main(["generate", str(snap), "--out", str(tmp_path / "out")]) == 0
-    assert "skipped step: 3 (Generation of the WVR cal table): no 12 m antenna" in capsys.readouterr().out
+    assert "skipped step: 4 (Generation of the WVR cal table): no 12 m antenna" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -154,4 +154,4 @@ def test_run_instructions_name_the_scripts_and_mysteps(tmp_path):
     text = "\n".join(result.run_instructions())
     assert "python uid___A002_Xunit_X1.ms.scriptForCalibration.py" in text
     assert "python uid___A002_Xunit_X2.ms.scriptForCalibration.py" in text
-    assert "mysteps = [0, 1, 2]" in text and "10 Bandpass calibration" in text
+    assert "mysteps = [0, 1, 2]" in text and "11 Bandpass calibration" in text

@@ -81,7 +81,7 @@ def test_standard_plan_orders_steps_as_alma_does():
     plan = calibration.plan(tdm_fdm_eb())
     keys = [s.key for s in plan.steps]
     assert keys == [
-        "import", "listobs", "apriori_flagging", "wvr", "tsys", "antpos", "apply_apriori",
+        "import", "listobs", "apriori_flagging", "analyst_flags", "wvr", "tsys", "antpos", "apply_apriori",
         "split_science", "initial_flagging", "flux_model", "bandpass", "gains", "fluxscale",
         "applycal", "split_calibrated",
     ]  # fmt: skip

@@ -19,7 +19,7 @@ from ..casa_env import casa_output_to
 from ..errors import ScriptgenError
 
 #: Command modules, in the order an analyst meets them.
-COMMANDS = ("demo", "inspect", "simulate", "generate", "run", "imaging", "qa2", "qaplots", "package")
+COMMANDS = ("demo", "inspect", "simulate", "generate", "run", "review", "imaging", "qa2", "qaplots", "package")
 
 DESCRIPTION = """\
 Inspect ALMA execution blocks (CASA MeasurementSets) and write editable CASA

@@ -39,6 +39,7 @@ _UNCHANGED = (
     "import",
     "listobs",
     "apriori_flagging",
+    "analyst_flags",
     "wvr",
     "tsys",
     "antpos",

@@ -111,6 +111,7 @@ class StandardMode:
         )
         no_online = () if apriori.online_flags else ("no online flags (FLAG_CMD empty)",)
         decisions.append(Decision("a-priori flags", "; ".join(apriori.reasons + no_online)))
+        steps.append(_step("analyst_flags", "The analyst's flags (flag template)"))
 
         wvr_skip = None if wvr.apply else wvr.reason
         steps.append(
@@ -308,6 +309,7 @@ class StandardMode:
             "ampli_inf_table": tables.ampli_inf,
             "flux_inf_table": tables.flux_inf,
             "fluxscale_file": tables.fluxscale_results,
+            "flag_template_file": tables.flag_template,
             "refant": refant.refant,
             "tsys_spwmap": spwmap,
         }

@@ -17,7 +17,7 @@ import numpy as np
 from .. import casa_env
 from ..errors import ScriptgenError
 from ..progress import step
-from . import corrupt, sky, tables
+from . import corrupt, faults, sky, tables
 from .atmosphere import radiometer_sigma_jy, tsys_model
 from .config import SyntheticConfig
 from .layout import BAND_TUNINGS, Layout, plan, tsys_centres_hz
@@ -121,16 +121,18 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
         # Noise goes in once, before the corruptions: calibration divides the
         # gains out again, so the calibrated data carry exactly the noise
         # that SIGMA/WEIGHT (and the truth's noise_jy) describe.
-        corrupt.add_noise(work, cfg, full_res, tsys, dd, rng)
+        fault_bb = faults.tsys_fault_baseband(cfg, [s.baseband for s in science])
+        corrupt.add_noise(work, cfg, full_res, tsys, dd, rng, where.start_mjd_s, fault_bb)
         if cfg.corrupt:
             bp, gains = injected_table_path(ms, "bandpass"), injected_table_path(ms, "gains")
             corrupt.make_bandpass_table(work, layout, bp, rng, n_ant)
             setup_offset = diffgain_setup_offsets(cfg, rng, n_ant)
             window_phases = corrupt.make_gain_table(
-                work, layout, gains, rng, n_ant, BAND_TUNINGS[cfg.band][0] * 1e9, setup_offset
-            )
+                work, layout, gains, rng, n_ant, BAND_TUNINGS[cfg.band][0] * 1e9, setup_offset,
+                cfg, where.start_mjd_s,
+            )  # fmt: skip
             corrupt.apply_gains_and_bandpass(work, cfg, layout, bp, gains)
-            corrupt.scale_by_tsys(work, full_res, tsys, dd)
+            corrupt.scale_by_tsys(work, full_res, tsys, dd, cfg, where.start_mjd_s, fault_bb)
             injected = {"bandpass": str(bp), "gains": str(gains)}
             if setup_offset is not None:
                 diffgain = diffgain_truth(layout, ants, setup_offset, window_phases)
@@ -139,7 +141,7 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
     with step("making the tables ALMA-like (WVR, SYSCAL, pointing, processors)", quiet=quiet):
         azel = _AzEl(directions)
         field_of_time = _field_of_time(layout, where.start_mjd_s)
-        corrupt.fill_wvr(work, layout, dd, lambda t, f: azel(t, f)[1], rng)
+        corrupt.fill_wvr(work, layout, dd, lambda t, f: azel(t, f)[1], rng, cfg)
         tables.add_processors(work, dd[layout.wvr.spw_id])
         tables.fix_observation(work, cfg)
         tables.fix_spectral_windows(work, layout)
@@ -150,12 +152,23 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
         tables.copy_without_wvr_cross(
             work, ms, dd[layout.wvr.spw_id], autocorrelations_only=cfg.total_power
         )
-        tables.write_syscal(ms, layout, tsys, where.start_mjd_s, n_ant)
+        tables.write_syscal(
+            ms, layout, tsys, where.start_mjd_s, n_ant,
+            lambda bb, a, t: faults.tsys_multiplier(
+                cfg, bb, fault_bb, np.array([a]), np.array([t]), where.start_mjd_s
+            )[0],
+        )  # fmt: skip
     with step("recording what the observatory knew (ASDM_SOURCE, SBSummary, lines)", quiet=quiet):
         _observatory_records(ms, cfg, layout, where.start_mjd_s)
     truth = _truth(
         ms, cfg, layout, ants, where, directions, tsys, body_fluxes, line_topo_hz, injected
     )
+    injected_faults = faults.faults_truth(
+        cfg, [a.name for a in ants], list(science), list(layout.tsys),
+        truth.start_mjd_s, truth.end_mjd_s,
+    )  # fmt: skip
+    if injected_faults:
+        truth = replace(truth, faults=injected_faults)
     return replace(truth, diffgain=diffgain) if diffgain else truth
 
 

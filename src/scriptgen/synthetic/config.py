@@ -136,6 +136,27 @@ class SyntheticConfig:
     #: False (default, as before): the nominal frequencies are TOPO, the same
     #: for every EB whatever its date ("one shared TOPO tuning").
     tuned_at_start: bool = False
+    #: Injected faults for the analyst's review (``faults.py``): antenna
+    #: ``tsys_fault_antenna`` (-1: none) has ``tsys_fault_factor`` x Tsys in
+    #: the baseband of science window number ``tsys_fault_spw`` from
+    #: ``tsys_fault_start_s`` to ``tsys_fault_stop_s`` after the EB start.
+    tsys_fault_antenna: int = -1
+    tsys_fault_spw: int = 0
+    tsys_fault_factor: float = 5.0
+    tsys_fault_start_s: float = 0.0
+    tsys_fault_stop_s: float = 1e9
+    #: Antenna ``phase_jump_antenna`` (-1: none) gets a gain phase step of
+    #: ``phase_jump_deg`` at ``phase_jump_s`` after the EB start.
+    phase_jump_antenna: int = -1
+    phase_jump_deg: float = 120.0
+    phase_jump_s: float = 0.0
+    #: Antenna ``wvr_noise_antenna`` (-1: none) has a radiometer that adds
+    #: ``wvr_noise_k`` K rms of noise to each WVR reading.
+    wvr_noise_antenna: int = -1
+    wvr_noise_k: float = 1.0
+    #: The phase calibrator's flux at the reference frequency (Jy): lower it
+    #: for a weak-phase-calibrator EB (solution SNR, ``heuristics/solution_snr``).
+    phase_cal_flux_jy: float = 0.8
 
     def __post_init__(self) -> None:
         _check(
@@ -156,6 +177,7 @@ class SyntheticConfig:
         )
         _check(self.n_target_scans >= 1, "n_target_scans must be at least 1")
         _check(self.target_flux_jy > 0, "target_flux_jy must be positive")
+        _check(self.phase_cal_flux_jy > 0, "phase_cal_flux_jy must be positive")
         _check(
             -80.0 <= self.dec_deg <= 40.0,
             f"dec_deg must be -80..40 (visible from ALMA), got {self.dec_deg}",
@@ -184,6 +206,7 @@ class SyntheticConfig:
             )
             _check(0 <= self.diffgain_offset_deg <= 180, "diffgain_offset_deg must be 0-180")
             self._check_duration("diffgain_scan_s", 1)
+        self._check_faults()
         for name in ("atm_scan_s", "bandpass_scan_s", "flux_scan_s", "phase_scan_s"):
             self._check_duration(name, 1)
         _check(
@@ -200,6 +223,30 @@ class SyntheticConfig:
             _check(0 < low <= high, "goal_beam_range_arcsec must be (min, max) with 0 < min <= max")
         # A mosaic scan visits every pointing for the same dwell time.
         self._check_duration("target_scan_s", self.mosaic_pointings)
+
+    def _check_faults(self) -> None:
+        """Faulty antennas exist and are not antenna 0 (kept steady as the
+        simulation's phase reference); fault windows are real windows."""
+        for name in ("tsys_fault_antenna", "phase_jump_antenna", "wvr_noise_antenna"):
+            value = getattr(self, name)
+            _check(
+                value == -1 or 1 <= value < self.n_antennas,
+                f"{name} must be -1 (none) or 1-{self.n_antennas - 1}, got {value}",
+            )
+        if self.tsys_fault_antenna >= 0:
+            _check(
+                0 <= self.tsys_fault_spw < self.n_spws,
+                f"tsys_fault_spw must be 0-{self.n_spws - 1}, got {self.tsys_fault_spw}",
+            )
+            _check(self.tsys_fault_factor > 0, "tsys_fault_factor must be positive")
+            _check(
+                0 <= self.tsys_fault_start_s < self.tsys_fault_stop_s,
+                "tsys_fault_start_s must be >= 0 and before tsys_fault_stop_s",
+            )
+        if self.phase_jump_antenna >= 0:
+            _check(self.phase_jump_s >= 0, "phase_jump_s must be >= 0")
+        if self.wvr_noise_antenna >= 0:
+            _check(self.wvr_noise_k > 0, "wvr_noise_k must be positive")
 
     def _check_duration(self, name: str, parts: int) -> None:
         """Scan lengths must be whole integrations: the simulator mis-sizes

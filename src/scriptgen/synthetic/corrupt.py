@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import casa_env
 from .atmosphere import TsysModel, radiometer_sigma_jy, wvr_brightness_k
+from . import faults
 from .config import SyntheticConfig
 from .layout import Layout, SpwPlan
 
@@ -98,6 +99,8 @@ def add_noise(
     tsys: TsysModel,
     dd_of_spw: dict[int, int],
     rng: np.random.Generator,
+    start_mjd_s: float = 0.0,
+    fault_baseband: int | None = None,
 ) -> None:
     """DATA = MODEL_DATA + thermal noise.
 
@@ -117,6 +120,9 @@ def add_noise(
                 a1, a2 = sel.getcol("ANTENNA1"), sel.getcol("ANTENNA2")
                 t = tsys.per_antenna(spw.tsys_slot, np.asarray(spw.chan_freqs_hz()))
                 sigma = _sigma_rows(a1, a2, t, spw, cfg)
+                sigma = sigma * faults.row_tsys_factor(
+                    cfg, spw.baseband, fault_baseband, a1, a2, sel.getcol("TIME"), start_mjd_s
+                )[None]
                 base = sel.getcol("MODEL_DATA")
                 shape = base.shape
                 noise = hanning_smoothed_noise(rng, shape)
@@ -127,7 +133,13 @@ def add_noise(
 
 
 def scale_by_tsys(
-    ms: Path, spws: tuple[SpwPlan, ...], tsys: TsysModel, dd_of_spw: dict[int, int]
+    ms: Path,
+    spws: tuple[SpwPlan, ...],
+    tsys: TsysModel,
+    dd_of_spw: dict[int, int],
+    cfg: SyntheticConfig | None = None,
+    start_mjd_s: float = 0.0,
+    fault_baseband: int | None = None,
 ) -> None:
     """Divide by sqrt(Tsys_i Tsys_j): raw data in correlation-coefficient-like
     units, which the Tsys calibration multiplies back.
@@ -144,6 +156,10 @@ def scale_by_tsys(
                 a1, a2 = sel.getcol("ANTENNA1"), sel.getcol("ANTENNA2")
                 t = tsys.per_antenna(spw.tsys_slot, np.asarray(spw.chan_freqs_hz()))
                 factor = np.sqrt(t[a1].T * t[a2].T)  # [chan, row]
+                if cfg is not None:
+                    factor = factor * faults.row_tsys_factor(
+                        cfg, spw.baseband, fault_baseband, a1, a2, sel.getcol("TIME"), start_mjd_s
+                    )[None]
                 sel.putcol("DATA", (sel.getcol("DATA") / factor[None]).astype(np.complex64))
                 sel.putcol(
                     "SIGMA", (sel.getcol("SIGMA") / factor.mean(axis=0)[None]).astype(np.float32)
@@ -242,6 +258,8 @@ def make_gain_table(
     n_ant: int,
     lo_hz: float,
     setup_offset_deg: np.ndarray | None = None,
+    cfg: SyntheticConfig | None = None,
+    start_mjd_s: float | None = None,
 ) -> dict[int, np.ndarray]:
     """Solve a per-integration gain template, then overwrite it with
     :func:`gain_curves`, phases scaled to each window's frequency (a path
@@ -273,6 +291,9 @@ def make_gain_table(
         # ratio far from 1 (band-to-band reference windows) would put jumps
         # into it. Unchanged for EBs without reference windows.
         phases = np.unwrap(np.angle(curves), axis=1) if layout.reference else np.angle(curves)
+        if cfg is not None and faults.phase_jump_active(cfg):
+            since = grid - (t0 if start_mjd_s is None else start_mjd_s)
+            phases = phases + np.radians(faults.phase_jump_deg(cfg, n_ant, since))
         for spw in layout.data_windows:
             with _selection(tb, f"SPECTRAL_WINDOW_ID=={spw.spw_id}") as sel:
                 ants, t = sel.getcol("ANTENNA1"), sel.getcol("TIME")
@@ -365,7 +386,12 @@ def fill_autocorrelations(
 
 
 def fill_wvr(
-    ms: Path, layout: Layout, dd_of_spw: dict[int, int], elevation_of_row, rng: np.random.Generator
+    ms: Path,
+    layout: Layout,
+    dd_of_spw: dict[int, int],
+    elevation_of_row,
+    rng: np.random.Generator,
+    cfg: SyntheticConfig | None = None,
 ) -> None:
     """WVR autocorrelations: sky brightness in K for the row's elevation.
 
@@ -381,6 +407,11 @@ def fill_wvr(
         tb_k = wvr_brightness_k(elevation)  # [row, chan]
         offsets = rng.uniform(-0.05, 0.05, a.max() + 1)
         values = (tb_k + offsets[a][:, None]).T[None]  # [1, chan, row]
+        if cfg is not None and cfg.wvr_noise_antenna >= 0:
+            # A noisy radiometer (faults.py): drawn only when asked, so
+            # fault-free EBs keep their random streams.
+            bad = a == cfg.wvr_noise_antenna
+            values[0][:, bad] += cfg.wvr_noise_k * rng.standard_normal((values.shape[1], bad.sum()))
         sel.putcol("DATA", values.astype(np.complex64))
         sel.putcol("FLAG", np.zeros(values.shape, dtype=bool))
 

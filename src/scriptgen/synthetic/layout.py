@@ -353,7 +353,8 @@ def fields(cfg: SyntheticConfig) -> tuple[FieldPlan, ...]:
         plans.append(FieldPlan(1, body, body, ("flux",), 10.0, -6.0, 0.0, 0.0, ref, True))
     else:
         plans.append(FieldPlan(1, "Jsyn_flux", "Jsyn_flux", ("flux",), 10.0, -6.0, 1.2, -0.7, ref))
-    plans.append(FieldPlan(2, "Jsyn_phase", "Jsyn_phase", ("phase",), 3.0, 2.0, 0.8, -0.5, ref))
+    phase_flux = cfg.phase_cal_flux_jy
+    plans.append(FieldPlan(2, "Jsyn_phase", "Jsyn_phase", ("phase",), 3.0, 2.0, phase_flux, -0.5, ref))
     for i, (dra, ddec) in enumerate(mosaic_offsets_deg(cfg)):
         plans.append(
             FieldPlan(3 + i, "SynTarget", "SynTarget", ("target",), dra, ddec,

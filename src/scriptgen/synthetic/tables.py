@@ -191,7 +191,14 @@ def horizontal_pointing(
         tb.close()
 
 
-def write_syscal(ms: Path, layout: Layout, tsys: TsysModel, start_mjd_s: float, n_ant: int) -> None:
+def write_syscal(
+    ms: Path,
+    layout: Layout,
+    tsys: TsysModel,
+    start_mjd_s: float,
+    n_ant: int,
+    tsys_factor=None,
+) -> None:
     """SYSCAL with TSYS_SPECTRUM per antenna, Tsys window and atmosphere scan.
 
     This is what ``gencal(caltype='tsys')`` turns into a Tsys table. Tsys is
@@ -208,7 +215,9 @@ def write_syscal(ms: Path, layout: Layout, tsys: TsysModel, start_mjd_s: float, 
         for spw in tsys_spws:
             spectra = tsys.per_antenna(spw.tsys_slot, np.asarray(spw.chan_freqs_hz()))
             for a in range(n_ant):
-                rows.append((a, spw.spw_id, mid, scan.stop_s - scan.start_s, spectra[a]))
+                # An injected Tsys fault (``faults.tsys_multiplier``) shows here too.
+                k = 1.0 if tsys_factor is None else float(tsys_factor(spw.baseband, a, mid))
+                rows.append((a, spw.spw_id, mid, scan.stop_s - scan.start_s, spectra[a] * k))
     time_desc = _scalar_desc(
         "double", "Midpoint of time for which this set of parameters is accurate"
     )

@@ -134,6 +134,9 @@ class Truth:
     #: offset and the offset table a calibration should find
     #: (``build.diffgain_truth``); empty otherwise.
     diffgain: dict = field(default_factory=dict)
+    #: Injected faults (``faults.faults_truth``): one dict per fault with its
+    #: kind, antenna, windows and time range; empty for a fault-free EB.
+    faults: list = field(default_factory=list)
 
     @property
     def ms_path(self) -> Path:

@@ -1,0 +1,264 @@
+"""The analyst's loop in CASA: faults injected, found by review, fixed by
+accepting its proposals and rerunning from the analyst-flags step.
+
+One faulty EB is built and calibrated once for the module (about 4 minutes
+on a shared 2-core machine: build, full run, review, rerun from the
+analyst-flags step); figures are printed (``pytest -s``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import replace
+
+import pytest
+
+from scriptgen import naming
+from scriptgen.generate import GenerateOptions, generate
+from scriptgen.inspect import inspect_ms
+from scriptgen.review.report import proposed_template, review_eb, write_review
+from scriptgen.runner import run_script
+
+from ..generate.casa_checks import mean_real_per_spw
+from .measure import phase_scatter_deg
+
+pytestmark = pytest.mark.casa
+
+#: Bad Tsys on antenna 3 in the second window's baseband from 150 s (the
+#: target's Tsys scan) to the end; a 120 deg phase jump on antenna 6 in the
+#: middle of the second target scan (250-310 s).
+FAULTS = dict(
+    tsys_fault_antenna=3,
+    tsys_fault_spw=1,
+    tsys_fault_factor=5.0,
+    tsys_fault_start_s=150.0,
+    phase_jump_antenna=6,
+    phase_jump_deg=120.0,
+    phase_jump_s=265.0,
+)
+
+
+def _ratios(truth, split_cal, field_id):
+    measured = mean_real_per_spw(split_cal, field_id)
+    order = sorted(truth.science_spws)
+    return {
+        order[s]: measured[s] / truth.field(field_id).spw_flux_jy[order[s]]
+        for s in measured
+    }
+
+
+def _measure(truth, split_cal):
+    (target,) = truth.field_ids("target")
+    (phase,) = truth.field_ids("phase")
+    order = sorted(truth.science_spws)
+    scatter = phase_scatter_deg(split_cal, phase)
+    target_scatter = phase_scatter_deg(split_cal, target)
+    return {
+        "target_flux_ratio": _ratios(truth, split_cal, target),
+        "phase_cal_phase_scatter_deg": {order[s]: v for s, v in scatter.items()},
+        "target_phase_scatter_deg": {order[s]: v for s, v in target_scatter.items()},
+    }
+
+
+@pytest.fixture(scope="module")
+def fault_loop(tmp_path_factory):
+    from scriptgen.synthetic import SyntheticConfig, build_execblock
+
+    times = {}
+    work = tmp_path_factory.mktemp("review_fault")
+    cfg = SyntheticConfig(
+        uid="uid___A002_Xsyn_X40", seed=40, note="review fault EB", **FAULTS
+    )
+    start = time.perf_counter()
+    raw = build_execblock(tmp_path_factory.mktemp("review_raw") / f"{cfg.uid}.ms", cfg)
+    times["build"] = time.perf_counter() - start
+    ms = work / raw.ms_path.name
+    shutil.copytree(raw.ms_path, ms)
+    truth = replace(raw, ms=str(ms))
+    eb = inspect_ms(ms)
+    fluxes = work / "calibrator_fluxes.csv"
+    fluxes.write_text(truth.calibrator_catalogue())
+    generate([eb], GenerateOptions(out_dir=work, calibrator_fluxes=fluxes))
+    script = work / naming.calibration_script(ms.name)
+    run = run_script(script, work, timeout=1200)
+    assert run.ok, run.tail(60)
+    times["calibration, all steps"] = run.seconds
+    tables = naming.CalTables(ms.name)
+    before = _measure(truth, work / tables.split_cal)
+    start = time.perf_counter()
+    first = review_eb(work, ms.name)
+    write_review(work, first)
+    times["review"] = time.perf_counter() - start
+    # Accepting the proposals: the proposed file becomes the flag template.
+    shutil.copy(work / proposed_template(ms.name), work / tables.flag_template)
+    step = next(
+        n for n, line in enumerate(_titles(script)) if "analyst's flags" in line
+    )
+    rerun = run_script(
+        script, work, mysteps=list(range(step, len(_titles(script)))), timeout=1200
+    )
+    assert rerun.ok, rerun.tail(60)
+    times["rerun from the analyst-flags step"] = rerun.seconds
+    after = _measure(truth, work / tables.split_cal)
+    second = review_eb(work, ms.name)
+    print(
+        f"\n[review] findings: {[(f.kind, f.antenna, f.spw, f.start_mjd_s, f.stop_mjd_s) for f in first.findings]}"
+    )
+    print(f"[review] truth faults: {truth.faults}")
+    print(f"[review] before: {before}")
+    print(f"[review] after:  {after}")
+    print(f"[timing] {times}")
+    return truth, first, second, before, after, rerun, raw, work, script
+
+
+def _titles(script):
+    import ast
+
+    tree = ast.parse(script.read_text())
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and getattr(node.targets[0], "id", "") == "step_title"
+        ):
+            titles = ast.literal_eval(node.value)
+            return [titles[k] for k in sorted(titles)]
+    raise AssertionError("no step_title in the script")
+
+
+def test_review_names_the_bad_tsys_antenna_window_and_time(fault_loop):
+    truth, first, *_ = fault_loop
+    (fault,) = [f for f in truth.faults if f["kind"] == "tsys"]
+    found = [f for f in first.findings if f.kind == "tsys"]
+    assert [f.antenna for f in found] == [fault["antenna"]]
+    assert set(found[0].spw.split(",")) == {str(s) for s in fault["science_spws"]}
+    # From the start of the first bad Tsys measurement to the end of the EB.
+    assert abs(found[0].start_mjd_s - fault["start_mjd_s"]) < 1.0
+    assert abs(found[0].stop_mjd_s - truth.end_mjd_s) < 5.0
+
+
+def test_review_names_the_phase_jump_antenna_and_time(fault_loop):
+    truth, first, *_ = fault_loop
+    (fault,) = [f for f in truth.faults if f["kind"] == "phase_jump"]
+    found = [f for f in first.findings if f.kind == "phase_jump"]
+    assert [f.antenna for f in found] == [fault["antenna"]]
+    assert found[0].start_mjd_s < fault["time_mjd_s"] < found[0].stop_mjd_s
+    # No wider than the gap between two phase-calibrator scans (90 s here).
+    assert found[0].stop_mjd_s - found[0].start_mjd_s < 100.0
+
+
+def test_proposals_are_flag_template_lines_with_reasons(fault_loop):
+    _, first, *_ = fault_loop
+    assert len(first.proposals) == 2
+    for p in first.proposals:
+        line = p.line()
+        assert (
+            line.startswith("mode='manual' antenna=")
+            and "timerange=" in line
+            and "reason='review: " in line
+        )
+
+
+def test_accepting_the_proposals_improves_target_flux_and_phase_scatter(fault_loop):
+    truth, _, second, before, after, *_ = fault_loop
+    # The analyst-flags step applied the accepted template.
+    versions = second.flagged[truth.ms_path.name]
+    assert versions["AnalystFlags"] > versions["Apriori"]
+    (fault,) = [f for f in truth.faults if f["kind"] == "tsys"]
+    (spw,) = fault["science_spws"]
+    err = {
+        k: {s: abs(r - 1) for s, r in d["target_flux_ratio"].items()}
+        for k, d in (("before", before), ("after", after))
+    }
+    # The bad-Tsys window: its target flux was off by far more than 5 %.
+    assert err["before"][spw] > 0.05 and err["after"][spw] < 0.05
+    assert max(err["after"].values()) < max(err["before"].values())
+    assert all(e < 0.05 for e in err["after"].values())
+    # The noisy (bad-Tsys) antenna no longer widens the phase calibrator's
+    # phases in its window; the phase jump no longer decorrelates the
+    # target in any window.
+    assert (
+        after["phase_cal_phase_scatter_deg"][spw]
+        < before["phase_cal_phase_scatter_deg"][spw]
+    )
+    for s, value in after["target_phase_scatter_deg"].items():
+        assert value < before["target_phase_scatter_deg"][s], s
+    # Accepted lines are not proposed again.
+    assert second.proposals == ()
+
+
+def test_scriptforpi_replays_the_accepted_flags(fault_loop, tmp_path):
+    """The delivery (raw MS + delivered tables, now with the flag template)
+    rerun with applyonly, as scriptForPI does: the same flags and data."""
+    import numpy as np
+
+    truth, *_, raw, work, script = fault_loop
+    tables = naming.CalTables(truth.ms_path.name)
+    shutil.copytree(raw.ms_path, tmp_path / tables.ms)
+    for name in tables.delivered:
+        source = work / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name)
+        elif source.exists():
+            shutil.copy(source, tmp_path / name)
+    assert (tmp_path / tables.flag_template).exists()
+    shutil.copy(script, tmp_path / script.name)
+    run = run_script(tmp_path / script.name, tmp_path, applyonly=True, timeout=1200)
+    assert run.ok, run.tail(60)
+    print(f"[timing] applyonly replay: {run.seconds:.1f} s")
+    for fld in truth.fields:
+        a = mean_real_per_spw(work / tables.split_cal, fld.field_id)
+        b = mean_real_per_spw(tmp_path / tables.split_cal, fld.field_id)
+        assert a.keys() == b.keys()
+        assert np.allclose(list(a.values()), list(b.values()), rtol=1e-5), fld.name
+    mine, replayed = _flags(work / tables.split_cal), _flags(
+        tmp_path / tables.split_cal
+    )
+    assert mine.keys() == replayed.keys()
+    for dd in mine:
+        assert np.array_equal(mine[dd], replayed[dd]), dd
+
+
+def _flags(ms):
+    """FLAG per data description, rows in (time, antenna1, antenna2) order."""
+    import numpy as np
+
+    from scriptgen import casa_env
+
+    tb = casa_env.casatools().table()
+    tb.open(str(ms))
+    try:
+        out = {}
+        for dd in sorted(set(int(d) for d in tb.getcol("DATA_DESC_ID"))):
+            sel = tb.query(f"DATA_DESC_ID=={dd}", sortlist="TIME,ANTENNA1,ANTENNA2")
+            try:
+                out[dd] = np.asarray(sel.getcol("FLAG"))
+            finally:
+                sel.close()
+    finally:
+        tb.close()
+    return out
+
+
+def test_review_names_a_noisy_radiometer_after_the_wvr_step(tmp_path):
+    """Only steps 0-4 (through WVR) run: the review works on part of a run."""
+    from scriptgen.synthetic import SyntheticConfig, build_execblock
+
+    cfg = SyntheticConfig(
+        uid="uid___A002_Xsyn_X41", seed=41, wvr_noise_antenna=5, wvr_noise_k=1.0
+    )
+    truth = build_execblock(tmp_path / f"{cfg.uid}.ms", cfg)
+    eb = inspect_ms(truth.ms_path)
+    generate([eb], GenerateOptions(out_dir=tmp_path))
+    script = tmp_path / naming.calibration_script(truth.ms_path.name)
+    wvr_step = next(n for n, t in enumerate(_titles(script)) if "WVR cal table" in t)
+    run = run_script(script, tmp_path, mysteps=list(range(wvr_step + 1)), timeout=1200)
+    assert run.ok, run.tail(60)
+    print(f"[timing] wvr EB: steps 0-{wvr_step} {run.seconds:.1f} s")
+    review = review_eb(tmp_path, truth.ms_path.name)
+    (fault,) = truth.faults
+    found = [f for f in review.findings if f.kind == "wvr"]
+    print(f"[review] wvr findings: {[(f.antenna, f.value) for f in found]}")
+    assert [f.antenna for f in found] == [fault["antenna"]]
+    assert any(f"wvrflag=['{fault['antenna']}']" in s for s in review.suggestions)
+    assert review.proposals == ()
