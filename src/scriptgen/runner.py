@@ -171,13 +171,13 @@ def run_script(
     the child with :func:`stop` before it propagates; the log keeps what
     was written.
     """
-    with _sigterm_as_interrupt():
+    with sigterm_as_interrupt():
         return _run_script(script, cwd, mysteps=mysteps, applyonly=applyonly, variables=variables,
                            log=log, timeout=timeout, on_line=on_line)  # fmt: skip
 
 
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
+def sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM to us (a batch system, ``kill``) is handled like Ctrl-C.
 
     The KeyboardInterrupt reaches :func:`_run_script`, which stops the

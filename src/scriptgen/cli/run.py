@@ -61,13 +61,14 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..errors import ScriptgenError
+    from ..runner import sigterm_as_interrupt
 
     paths = [Path(t) for t in args.targets]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise ScriptgenError(f"no such script or folder: {', '.join(missing)}")
     files = [p for p in paths if p.is_file()]
-    with _terminate_as_interrupt():
+    with sigterm_as_interrupt():
         if files:
             if len(paths) > 1:
                 raise ScriptgenError("give one script, or working folders (not both)")
@@ -79,30 +80,6 @@ def run(args: argparse.Namespace) -> int:
         if args.workers is not None and args.workers < 1:
             raise ScriptgenError("--workers must be at least 1")
         return _run_goals(paths, args)
-
-
-def _terminate_as_interrupt():
-    """SIGTERM (a batch system ending us) handled like Ctrl-C: CASA is stopped cleanly."""
-    import signal
-    import threading
-    from contextlib import contextmanager
-
-    @contextmanager
-    def handler():
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-
-        def interrupt(signum, frame):
-            raise KeyboardInterrupt
-
-        previous = signal.signal(signal.SIGTERM, interrupt)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-
-    return handler()
 
 
 def run_one(script, steps=None) -> int:
