@@ -13,7 +13,7 @@ unknown hand, not our own output. Three layers, each refusing with one line:
    text free of control characters, and the uid a safe file-name stem
    (:mod:`scriptgen.safenames`): it names every file written for the EB.
 3. **Content**: what ``inspect`` refuses in an MS (no intents, no science
-   windows; :func:`scriptgen.inspect.core.check_usable`) is refused in a
+   windows; :func:`scriptgen.usable.check_usable`) is refused in a
    snapshot too, so a snapshot can never get further than its MS would.
 """
 
@@ -231,7 +231,7 @@ def check(eb: ExecBlock, *, content: bool = True) -> ExecBlock:
         more = f" (and {len(found) - 1} more problems)" if len(found) > 1 else ""
         raise SnapshotError(f"snapshot rejected: {found[0]}{more}")
     if content:
-        from .inspect.core import check_usable
+        from .usable import check_usable
 
         check_usable(eb)
     return eb

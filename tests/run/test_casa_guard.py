@@ -9,12 +9,12 @@ import sys
 
 import pytest
 
-from scriptgen.scripts import casa_runtime
+from scriptgen.render import casa_guard
 
 
 def guarded_script(tmp_path):
     script = tmp_path / "probe.py"
-    script.write_text(inspect.getsource(casa_runtime.require_casa) + "\nrequire_casa('probe.py')\nprint('CASA ok')\n")
+    script.write_text(inspect.getsource(casa_guard.require_casa) + "\nrequire_casa('probe.py')\nprint('CASA ok')\n")
     return script
 
 

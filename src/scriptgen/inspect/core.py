@@ -29,10 +29,10 @@ from .. import casa_env, derive
 from ..model import ExecBlock, Field, Scan, SpectralWindow, SpwKind
 from ..safenames import check_stem
 from ..spectral_response import online_averaging_from_ratio
+from ..usable import check_usable
 from .antennas import read_antennas
 from .asdm_tables import read_catalogue_fluxes, read_rest_frequencies, read_science_goal
 from .correlations import read_has_cross_correlations
-from .errors import NoIntents, NoScienceWindows
 from .fields import FieldInfo, read_fields
 from .mainindex import Combination, MainIndex, read_main_index
 from .observation import count_flag_commands, read_observation
@@ -199,21 +199,6 @@ def _notes(eb: ExecBlock, ms: Path, index: MainIndex) -> tuple[str, ...]:
     elif not derive.science_spws(eb):
         notes.append("no correlator window was observed on a target or calibrator")
     return tuple(notes)
-
-
-def check_usable(eb: ExecBlock) -> None:
-    """Raise when no reduction script can be built from ``eb``."""
-    if not any(s.intents for s in eb.scans):
-        reason = "its main table is empty" if not eb.scans else "the STATE table has no OBS_MODE intents"
-        raise NoIntents(
-            f"{eb.ms_path} has no scan intents ({reason}); scriptgen needs ALMA intents "
-            "(CALIBRATE_BANDPASS, OBSERVE_TARGET, ...) to tell calibrators from targets"
-        )
-    if not derive.science_spws(eb):
-        raise NoScienceWindows(
-            f"{eb.ms_path} has no science spectral windows (no TDM/FDM window was "
-            "observed with OBSERVE_TARGET, CALIBRATE_PHASE or CALIBRATE_BANDPASS)"
-        )
 
 
 def inspect_with_notes(path: str | os.PathLike, *, strict: bool = True) -> Inspection:

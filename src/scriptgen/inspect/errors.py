@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from ..errors import NotAMeasurementSet, ScriptgenError
 
+# Defined at model level (the snapshot checks refuse the same EBs).
+from ..usable import NoIntents, NoScienceWindows, UnusableExecBlock
+
 __all__ = [
     "PathNotFound",
     "NotAMeasurementSet",
@@ -30,20 +33,3 @@ class CorruptTable(NotAMeasurementSet):
     Typical causes: a copy interrupted half-way (truncated ``table.f0``), a
     table whose ``table.dat`` was deleted, disk errors.
     """
-
-
-class UnusableExecBlock(ScriptgenError):
-    """A readable MS that lacks what a reduction script is built from."""
-
-
-class NoIntents(UnusableExecBlock):
-    """No scan carries an ALMA intent, so calibrators cannot be told apart.
-
-    Happens with MSs that were not imported from an ALMA ASDM (a simulator
-    run without ``state_obs_mode``, another telescope) or whose STATE table
-    was dropped by a split.
-    """
-
-
-class NoScienceWindows(UnusableExecBlock):
-    """No correlator window was observed on a target or calibrator."""

@@ -64,9 +64,9 @@ def _casa_guard_source() -> PySource:
     """The CASA import check every script template includes (common/casa_guard.py.j2)."""
     import inspect
 
-    from ..scripts import casa_runtime
+    from . import casa_guard
 
-    return PySource(inspect.getsource(casa_runtime.require_casa))
+    return PySource(inspect.getsource(casa_guard.require_casa))
 
 
 def make_environment(user_templates: str | Path | None = None) -> jinja2.Environment:
