@@ -116,6 +116,8 @@ ebs = {
             "uid___A002_Xsyn_Xb2b.ms.split.flux_inf",
             "uid___A002_Xsyn_Xb2b.ms.split.fluxscale.json",
             "uid___A002_Xsyn_Xb2b.ms.flagtemplate.txt",
+            "uid___A002_Xsyn_Xb2b.ms.split.ampli_inf",
+            "uid___A002_Xsyn_Xb2b.ms.split.phasediff_inf",
         ],
         "split": "uid___A002_Xsyn_Xb2b.ms.split",
         "split_cal": "uid___A002_Xsyn_Xb2b.ms.split.cal",

@@ -166,7 +166,9 @@ def render_files(ebs: Sequence[ExecBlock], options: GenerateOptions):
             # the analyst is told why there is no equalisation script.
             missing.append((naming.FLUX_SCRIPT, str(exc)))
     with_flux = naming.FLUX_SCRIPT in files
-    files[naming.PI_SCRIPT] = script_for_pi.render(list(ebs), env, with_flux_script=with_flux)
+    files[naming.PI_SCRIPT] = script_for_pi.render(
+        list(ebs), env, with_flux_script=with_flux, delivered={p.eb.uid: p.delivered for p in plans}
+    )
     return files, tuple(plans), tuple(missing)
 
 

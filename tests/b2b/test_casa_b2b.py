@@ -174,3 +174,58 @@ def test_residual_offsets_are_small(calibrated):
     worst = float(np.max(np.abs(np.degrees(np.angle(cparam)))))
     print(f"[{truth.config.diffgain}] residual offsets: worst {worst:.2f} deg")
     assert worst < OFFSET_TOLERANCE_DEG
+
+
+@pytest.mark.parametrize("calibrated", ["b2b"], indirect=True)
+def test_script_for_pi_restores_the_band_to_band_calibration(calibrated, tmp_path):
+    """A B2B delivery, laid out as the package does (``raw/`` the MS,
+    ``calibration/`` what the mode's plan delivers, ``script/`` the scripts):
+    scriptForPI with USEMS re-applies the analyst's tables without solving
+    (the DIFFGAIN offset and ampli_inf included) and rebuilds the same
+    calibrated split. Reuses this module's calibration run."""
+    from ..fluxcal.measure import column
+    from ..scriptforpi.test_casa_delivery import snapshot_tree
+
+    truth, eb, work, result, _ = calibrated
+    (plan,) = result.plans
+    tables = plan.tables
+    root = tmp_path / "delivery"
+    for folder in ("raw", "calibration", "script"):
+        (root / folder).mkdir(parents=True)
+    shutil.copytree(truth.ms_path, root / "raw" / tables.ms)
+    copied = []
+    for name in plan.delivered:
+        source = work / name
+        if source.exists():
+            (shutil.copytree if source.is_dir() else shutil.copy2)(source, root / "calibration" / name)
+            copied.append(name)
+    offset_table = plan.variables["diffgain_offset_table"]
+    assert tables.ampli_inf in copied and offset_table in copied
+    for script in sorted(work.glob("*.py")):
+        shutil.copy2(script, root / "script" / script.name)
+    raw_before = snapshot_tree(root / "raw")
+
+    run = run_script(root / "script" / naming.PI_SCRIPT, root / "script", variables={"USEMS": True}, timeout=1800)
+    print(f"\n[timing] scriptForPI band-to-band (USEMS): CASA run {run.seconds:.1f} s")
+    assert run.ok, run.tail(60)
+    # Nothing solved again: the solving steps used the delivered tables.
+    reused = [line for line in run.output.splitlines() if line.startswith("applyonly: using the delivered")]
+    assert any(line.endswith(offset_table) for line in reused), reused
+    assert any(tables.ampli_inf in line for line in reused), reused
+    assert snapshot_tree(root / "raw") == raw_before
+
+    ours = root / "calibrated" / tables.split_cal
+    theirs = work / tables.split_cal
+    a, b = column(ours, "DATA"), column(theirs, "DATA")
+    difference = float(np.abs(a - b).max() / np.abs(b).max())
+    (target,) = truth.target_fields
+    flux_ours = mean_real_per_spw(ours, target.field_id)
+    flux_theirs = mean_real_per_spw(theirs, target.field_id)
+    flux_rel = max(abs(flux_ours[s] / flux_theirs[s] - 1) for s in flux_theirs)
+    print(
+        f"[b2b] scriptForPI vs analyst split.cal: max |DATA diff| / max |DATA| = {difference:.2e}; "
+        f"target flux per spw {flux_ours} vs {flux_theirs} (worst relative {flux_rel:.1e})"
+    )
+    assert np.array_equal(column(ours, "FLAG"), column(theirs, "FLAG"))
+    assert difference < 1e-5
+    assert flux_rel < 1e-4

@@ -5,6 +5,7 @@ import dataclasses
 
 import pytest
 
+from scriptgen import naming
 from scriptgen.render import make_environment
 from scriptgen.scripts import script_for_pi as sp
 
@@ -16,6 +17,12 @@ from ..fluxcal.scriptcheck import (
     string_constants,
 )
 from ..unit.ebfactory import tdm_fdm_eb
+
+
+def _render(ebs, env, *, with_flux_script):
+    """scriptForPI of standard EBs: each delivers the shared list (what the standard mode's plan says)."""
+    delivered = {eb.uid: naming.CalTables(naming.ms_name(eb.uid)).delivered for eb in ebs}
+    return sp.render(ebs, env, with_flux_script=with_flux_script, delivered=delivered)
 
 
 def two_ebs():
@@ -34,15 +41,15 @@ def top_level(source, *names):
 @pytest.mark.parametrize("with_flux", [True, False])
 def test_script_is_black_formatted_deterministic_and_calls_casatasks_correctly(with_flux):
     ebs = two_ebs() if with_flux else two_ebs()[:1]
-    source = sp.render(ebs, make_environment(), with_flux_script=with_flux)
+    source = _render(ebs, make_environment(), with_flux_script=with_flux)
     assert_black_formatted(source)
-    assert sp.render(ebs, make_environment(), with_flux_script=with_flux) == source
+    assert _render(ebs, make_environment(), with_flux_script=with_flux) == source
     assert {"concat", "split"} <= assert_valid_casatasks_keywords(source)
 
 
 def test_steps_follow_whether_there_is_a_flux_script():
-    with_flux = top_level(sp.render(two_ebs(), make_environment(), with_flux_script=True), "step_title")
-    without = top_level(sp.render(two_ebs()[:1], make_environment(), with_flux_script=False), "step_title")
+    with_flux = top_level(_render(two_ebs(), make_environment(), with_flux_script=True), "step_title")
+    without = top_level(_render(two_ebs()[:1], make_environment(), with_flux_script=False), "step_title")
     assert len(with_flux["step_title"]) == 6
     assert "Equalising the flux scale across the EBs" in with_flux["step_title"].values()
     assert list(without["step_title"]) == [0, 1, 2, 3, 4]
@@ -51,7 +58,7 @@ def test_steps_follow_whether_there_is_a_flux_script():
 
 def test_the_ebs_and_what_is_copied_come_from_naming():
     ns = top_level(
-        sp.render(two_ebs(), make_environment(), with_flux_script=True), "ebs", "flux_script", "goal_delivered"
+        _render(two_ebs(), make_environment(), with_flux_script=True), "ebs", "flux_script", "goal_delivered"
     )
     eb = ns["ebs"]["uid___A002_Xunit_X1"]
     assert eb["calibration_script"] == "uid___A002_Xunit_X1.ms.scriptForCalibration.py"
@@ -59,13 +66,13 @@ def test_the_ebs_and_what_is_copied_come_from_naming():
     assert ns["flux_script"] == "scriptForFluxCalibration.py"
     assert ns["goal_delivered"] == ["allFluxes.csv"]
     single = top_level(
-        sp.render(two_ebs()[:1], make_environment(), with_flux_script=False), "flux_script", "goal_delivered"
+        _render(two_ebs()[:1], make_environment(), with_flux_script=False), "flux_script", "goal_delivered"
     )
     assert (single["flux_script"], single["goal_delivered"]) == (None, [])
 
 
 def test_options_are_honoured_when_preset_and_default_otherwise():
-    source = sp.render(two_ebs()[:1], make_environment(), with_flux_script=False)
+    source = _render(two_ebs()[:1], make_environment(), with_flux_script=False)
     for line in (
         'SPACESAVING = globals().get("SPACESAVING", 0)',
         'DOSPLIT = globals().get("DOSPLIT", False)',
@@ -78,7 +85,7 @@ def test_options_are_honoured_when_preset_and_default_otherwise():
 
 
 def test_the_script_never_deletes_in_raw():
-    source = sp.render(two_ebs(), make_environment(), with_flux_script=True)
+    source = _render(two_ebs(), make_environment(), with_flux_script=True)
     # Every deletion goes through remove_path, called on names relative to calibrated/.
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "remove_path":
@@ -88,6 +95,6 @@ def test_the_script_never_deletes_in_raw():
 
 def test_a_hostile_uid_stays_a_literal():
     eb = dataclasses.replace(tdm_fdm_eb(), uid=HOSTILE)
-    source = sp.render([eb], make_environment(), with_flux_script=False)
+    source = _render([eb], make_environment(), with_flux_script=False)
     assert HOSTILE in string_constants(source)
     assert "system" not in called_names(source)

@@ -24,6 +24,7 @@ from .. import naming
 from ..errors import ScriptgenError
 from .callib import CalLibrary, parse_calapply
 from .flagtemplate import KnownFields, check_template
+from .pi_lists import delivered_by_script
 
 #: ``<uid>.ms.calapply.txt`` (also ``<uid>.calapply.txt``): the pipeline's
 #: per-EB apply list (``h_exportdata``).
@@ -196,7 +197,10 @@ def _pipeline_eb(root: Path, uid: str, calapply: Path) -> DeliveredEb:
     )
 
 
-def _script_eb(root: Path, uid: str, script: Path) -> DeliveredEb:
+def _script_eb(root: Path, uid: str, script: Path, listed: dict[str, tuple[str, ...]]) -> DeliveredEb:
+    """``listed``: what the delivery's scriptForPI.py copies per MS (the
+    observing mode's list, e.g. band-to-band's DIFFGAIN tables); an EB it
+    does not list delivers the shared ``CalTables.delivered``."""
     raw, raw_kind = _raw_data(root / "raw", uid)
     tables = naming.CalTables(naming.ms_name(uid))
     return DeliveredEb(
@@ -205,7 +209,7 @@ def _script_eb(root: Path, uid: str, script: Path) -> DeliveredEb:
         raw=raw,
         raw_kind=raw_kind,
         calibration_script=script.name,
-        delivered=tables.delivered,
+        delivered=listed.get(tables.ms, tables.delivered),
     )
 
 
@@ -216,6 +220,7 @@ def read_delivery(root: str | Path) -> Delivery:
         if not (root / folder).is_dir():
             raise ScriptgenError(f"{root} is not a delivery: {folder}/ is missing")
     found: dict[str, DeliveredEb] = {}
+    listed = delivered_by_script(root / "script" / naming.PI_SCRIPT)
     for path in sorted((root / "calibration").iterdir()):
         match = CALAPPLY.match(path.name)
         if match:
@@ -229,7 +234,7 @@ def read_delivery(root: str | Path) -> Delivery:
                 raise ScriptgenError(
                     f"{match.group(1)} has both a calibration library and {path.name}: keep one of them"
                 )
-            found[match.group(1)] = _script_eb(root, match.group(1), path)
+            found[match.group(1)] = _script_eb(root, match.group(1), path, listed)
     if not found:
         raise ScriptgenError(
             f"{root}: no EB to restore (no calibration/<uid>.ms.calapply.txt, no script/<uid>.ms.scriptForCalibration.py)"

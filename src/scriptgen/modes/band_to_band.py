@@ -209,12 +209,13 @@ class BandToBandMode:
                 decisions.append(Decision("skipped step", f"{n} ({step.title}): {step.skipped}"))
 
         tables = base.tables
+        offset_table = f"{tables.split}.phasediff_inf"
         variables = dict(base.variables)
         variables.update(
             {
                 "tsys_spwmap": b2b.tsys_spwmap(eb),
                 "diffgain_reference_table": f"{tables.split}.diffgain_ref_inf",
-                "diffgain_offset_table": f"{tables.split}.phasediff_inf",
+                "diffgain_offset_table": offset_table,
                 "diffgain_residual_table": f"{tables.split}.phasediff_residual",
                 "spwmap_to_reference": list(wmap.spwmap),
             }
@@ -236,4 +237,10 @@ class BandToBandMode:
             header=header,
             decisions=tuple(decisions),
             variables=frozen_mapping(variables),
+            # applyonly reruns skip the solves only when every table a solving
+            # step checks is there: the gains step writes ampli_inf (applied to
+            # the reference-window calibrators), the DIFFGAIN step the offset
+            # table applied to the targets; the intermediate reference-window
+            # phases and the residual diagnostic are not applied, so not delivered.
+            delivered=base.delivered + (tables.ampli_inf, offset_table),
         )

@@ -85,6 +85,15 @@ class CalibrationPlan:
     decisions: tuple[Decision, ...]
     #: Global names the script defines before any step (name -> value).
     variables: Mapping[str, Any] = field(default_factory=frozen_mapping)
+    #: What scriptForPI needs from the delivery's ``calibration/`` folder to
+    #: re-apply this calibration without solving (``applyonly``), and so what
+    #: the package delivers. The mode owns it: a mode that solves tables of
+    #: its own adds them. Empty means the shared ``tables.delivered``.
+    delivered: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.delivered:
+            object.__setattr__(self, "delivered", self.tables.delivered)
 
     @property
     def step_titles(self) -> dict[int, str]:

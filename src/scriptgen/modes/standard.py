@@ -321,4 +321,5 @@ class StandardMode:
             header=_header(eb, options, refant),
             decisions=tuple(decisions),
             variables=frozen_mapping(variables),
+            delivered=tables.delivered,
         )

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import atomicfile
+from .. import atomicfile, naming
 from ..errors import ScriptgenError
 from .layout import FOLDERS, QA2_JSON, QA2_TEXT, RAW_NOTE, README, DeliveryIds
+from ..delivery.pi_lists import delivered_by_script
 from .plan import Entry, Plan, plan_package
 from .readme import qa2_summary_lines, raw_note_text, readme_text
 
@@ -168,7 +169,7 @@ def assemble(
     if m_abs == w_abs or m_abs in w_abs.parents:
         raise ScriptgenError("the package folder cannot be, or contain, the working folder")
     entries = scan_workdir(workdir, skip=Path(out) / ids.project)
-    plan = plan_package(entries)
+    plan = plan_package(entries, delivered_by_script(workdir / naming.PI_SCRIPT))
     result = Assembly(member, plan)
     if not plan.ebs:
         result.warnings.append(f"no execution blocks (<uid>.ms or calibration scripts) found in {workdir}")

@@ -9,7 +9,10 @@ decision is tested without touching a disk and shown by ``--dry-run``.
 Rules (names from :mod:`scriptgen.naming`):
 
 * EBs are recognised by ``<uid>.ms`` folders and ``<uid>.ms.scriptForCalibration.py``;
-* ``calibration/``: each EB's ``CalTables(ms).delivered`` that exist, its
+* ``calibration/``: each EB's delivered tables that exist (the list its
+  observing mode's plan wrote into scriptForPI.py, see
+  :mod:`scriptgen.delivery.pi_lists`;
+  ``CalTables(ms).delivered`` for an EB the script does not list), its
   flag versions (``<ms>.flagversions``, ``<ms>.split.flagversions``), the
   flux-equalisation CSV and continuum-range files (``*cont.dat``);
 * ``script/``: the calibration scripts, ``scriptForFluxCalibration.py``,
@@ -27,6 +30,7 @@ Rules (names from :mod:`scriptgen.naming`):
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -96,8 +100,13 @@ def _top(e: Entry) -> bool:
     return "/" not in e.path
 
 
-def plan_package(entries: list[Entry]) -> Plan:
-    """Place every deliverable entry of the working folder (see module doc)."""
+def plan_package(entries: list[Entry], delivered: Mapping[str, Sequence[str]] | None = None) -> Plan:
+    """Place every deliverable entry of the working folder (see module doc).
+
+    ``delivered`` maps an MS name to what its calibration plan delivers (as
+    scriptForPI.py lists it); an EB not in it delivers the shared list.
+    """
+    delivered = delivered or {}
     ebs = eb_names(entries)
     by_path = {e.path: e for e in entries}
     placements: list[Placement] = []
@@ -110,7 +119,7 @@ def plan_package(entries: list[Entry]) -> Plan:
 
     for ms in ebs:
         tables = naming.CalTables(ms)
-        for name in tables.delivered:
+        for name in delivered.get(ms, tables.delivered):
             put(name, "calibration", "calibration table")
         put(f"{ms}.flagversions", "calibration", "flag versions")
         put(f"{tables.split}.flagversions", "calibration", "flag versions")

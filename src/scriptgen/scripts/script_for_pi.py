@@ -18,7 +18,7 @@ copied into the script.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import jinja2
@@ -97,13 +97,22 @@ STEP_TITLES = {
 }
 
 
-def plan(ebs: Sequence[ExecBlock], *, with_flux_script: bool) -> PiPlan:
-    """Every generation-time decision of scriptForPI."""
+def plan(ebs: Sequence[ExecBlock], *, with_flux_script: bool, delivered: Mapping[str, Sequence[str]]) -> PiPlan:
+    """Every generation-time decision of scriptForPI.
+
+    ``delivered`` maps each EB's uid to what its calibration plan says it
+    delivers (``CalibrationPlan.delivered``): the observing mode owns that
+    list (band-to-band adds its DIFFGAIN tables), so scriptForPI copies
+    exactly what the calibration script's ``applyonly`` run checks for.
+    """
     if not ebs:
         raise ScriptgenError("scriptForPI needs at least one EB")
     repeated = derive.repeated_uids(ebs)
     if repeated:
         raise ScriptgenError(f"an EB is listed twice: {', '.join(repeated)}")
+    unplanned = [eb.uid for eb in ebs if eb.uid not in delivered]
+    if unplanned:
+        raise ScriptgenError(f"scriptForPI needs the calibration plan of {', '.join(unplanned)}")
     pi_ebs = []
     for eb in ebs:
         tables = naming.CalTables(naming.ms_name(eb.uid))
@@ -112,7 +121,7 @@ def plan(ebs: Sequence[ExecBlock], *, with_flux_script: bool) -> PiPlan:
                 uid=eb.uid,
                 ms=tables.ms,
                 calibration_script=naming.calibration_script(tables.ms),
-                delivered=tables.delivered,
+                delivered=tuple(delivered[eb.uid]),
                 split=tables.split,
                 split_cal=tables.split_cal,
             )
@@ -131,8 +140,14 @@ def runtime_source() -> PySource:
     return PySource("\n\n".join(inspect.getsource(func) for func in RUNTIME_FUNCTIONS))
 
 
-def render(ebs: Sequence[ExecBlock], env: jinja2.Environment, *, with_flux_script: bool) -> str:
-    decided = plan(ebs, with_flux_script=with_flux_script)
+def render(
+    ebs: Sequence[ExecBlock],
+    env: jinja2.Environment,
+    *,
+    with_flux_script: bool,
+    delivered: Mapping[str, Sequence[str]],
+) -> str:
+    decided = plan(ebs, with_flux_script=with_flux_script, delivered=delivered)
     return render_python(
         env,
         TEMPLATE,
