@@ -29,8 +29,13 @@ PHASE_TOLERANCE = 0.03
 def _generate(ms, truth, out_dir, timings, label):
     start = time.perf_counter()
     eb = inspect_ms(ms)
-    fluxes = out_dir / "calibrator_fluxes.csv"
-    fluxes.write_text(truth.calibrator_catalogue())
+    # A solar-system flux calibrator needs no catalogue (CASA models it), and
+    # a header-only file is refused as a mistake: pass one only for quasars.
+    catalogue = truth.calibrator_catalogue()
+    fluxes = None
+    if len(catalogue.splitlines()) > 1:
+        fluxes = out_dir / "calibrator_fluxes.csv"
+        fluxes.write_text(catalogue)
     result = generate([eb], GenerateOptions(out_dir=out_dir, calibrator_fluxes=fluxes))
     seconds = time.perf_counter() - start
     timings.append((f"generation ({label}, inspect + render)", seconds))
