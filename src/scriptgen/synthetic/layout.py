@@ -49,6 +49,7 @@ INTENT_FLUX = "CALIBRATE_FLUX#ON_SOURCE,CALIBRATE_WVR#ON_SOURCE"
 INTENT_BANDPASS_POL = "CALIBRATE_BANDPASS#ON_SOURCE,CALIBRATE_POLARIZATION#ON_SOURCE,CALIBRATE_WVR#ON_SOURCE"
 INTENT_PHASE = "CALIBRATE_PHASE#ON_SOURCE,CALIBRATE_WVR#ON_SOURCE"
 INTENT_TARGET = "OBSERVE_TARGET#ON_SOURCE"
+INTENT_CHECK = "OBSERVE_CHECK_SOURCE#ON_SOURCE"
 #: The differential-gain calibrator in the reference windows (the
 #: pipeline's DIFFGAINREF) and in the science windows (DIFFGAINSRC).
 INTENT_DIFFGAIN_REF = "CALIBRATE_DIFFGAIN#REFERENCE"
@@ -123,6 +124,13 @@ class FieldPlan:
     spectral_index: float
     ref_freq_hz: float
     solar_system: bool = False
+    #: Where the source behind the field sits (offset from the sky centre,
+    #: degrees) when not at the field centre: a mosaic's centre for its
+    #: pointings, the true position of a check source. None: at the centre.
+    source_offset_deg: tuple[float, float] | None = None
+    #: Sky region: 0 the first target's, 1 the second target's (its fields
+    #: carry the region's extra per-antenna phase).
+    region: int = 0
 
 
 @dataclass(frozen=True)
@@ -358,8 +366,23 @@ def fields(cfg: SyntheticConfig) -> tuple[FieldPlan, ...]:
     for i, (dra, ddec) in enumerate(mosaic_offsets_deg(cfg)):
         plans.append(
             FieldPlan(3 + i, "SynTarget", "SynTarget", ("target",), dra, ddec,
-                      cfg.target_flux_jy, 0.0, ref)  # fmt: skip
+                      cfg.target_flux_jy, 0.0, ref, source_offset_deg=(0.0, 0.0))  # fmt: skip
         )
+    if cfg.second_target:
+        # Another region of the sky, about 8 degrees away, with its own
+        # phase calibrator about 2 degrees from it.
+        plans.append(FieldPlan(len(plans), "Jsyn_phase2", "Jsyn_phase2", ("phase",), -5.0, -3.0,
+                               phase_flux, -0.5, ref, region=1))  # fmt: skip
+        plans.append(FieldPlan(len(plans), "SynTarget2", "SynTarget2", ("target",), -7.0, -4.0,
+                               cfg.target_flux_jy, 0.0, ref, region=1))  # fmt: skip
+    if cfg.check_source:
+        # Near the first phase calibrator, as ALMA picks it; the true
+        # position is off the (catalogue) field centre by check_offset_arcsec.
+        dra, ddec = 1.5, 1.0
+        off_ra, off_dec = (v / 3600.0 for v in cfg.check_offset_arcsec)
+        plans.append(FieldPlan(len(plans), "Jsyn_check", "Jsyn_check", ("check",), dra, ddec,
+                               cfg.check_flux_jy, -0.4, ref,
+                               source_offset_deg=(dra + off_ra, ddec + off_dec)))  # fmt: skip
     if cfg.diffgain:
         # A bright quasar near the target, observed in both setups.
         plans.append(FieldPlan(len(plans), "Jsyn_diffgain", "Jsyn_diffgain", ("diffgain",),
@@ -383,7 +406,7 @@ def schedule(
     tsys = [s.spw_id for s in spws if s.role == "tsys"] or sci
     atm_spws = tuple(sorted({0, *tsys, *(s.spw_id for s in spws if s.partner in tsys)}))
     sci_spws = tuple(sorted({0, *sci, *(s.spw_id for s in spws if s.partner in sci)}))
-    targets = [f.field_id for f in flds if "target" in f.roles]
+    targets = [f.field_id for f in flds if "target" in f.roles and f.region == 0]
     bandpass, flux, phase = 0, 1, 2
 
     scans: list[ScanPlan] = []
@@ -407,9 +430,31 @@ def schedule(
     add(INTENT_ATM, [phase], cfg.atm_scan_s, atm_spws)
     add(INTENT_PHASE, [phase], cfg.phase_scan_s, sci_spws)
     add(INTENT_ATM, [targets[len(targets) // 2]], cfg.atm_scan_s, atm_spws)
-    for _ in range(cfg.n_target_scans):
+    phase2 = [f.field_id for f in flds if "phase" in f.roles and f.region == 1]
+    target2 = [f.field_id for f in flds if "target" in f.roles and f.region == 1]
+    check = [f.field_id for f in flds if "check" in f.roles]
+    n = cfg.n_target_scans
+    for k in range(n):
         add(INTENT_TARGET, targets, cfg.target_scan_s, sci_spws)
         add(INTENT_PHASE, [phase], cfg.phase_scan_s, sci_spws)
+        if check:
+            # Between two scans of the phase calibrator it is checked against.
+            if k == 0:
+                add(INTENT_ATM, check, cfg.atm_scan_s, atm_spws)
+            add(INTENT_CHECK, check, cfg.phase_scan_s, sci_spws)
+            add(INTENT_PHASE, [phase], cfg.phase_scan_s, sci_spws)
+        if target2:
+            # The second group, bracketed by its own phase calibrator; then
+            # back to the first phase calibrator before its next target scan.
+            if k == 0:
+                add(INTENT_ATM, phase2, cfg.atm_scan_s, atm_spws)
+            add(INTENT_PHASE, phase2, cfg.phase_scan_s, sci_spws)
+            if k == 0:
+                add(INTENT_ATM, target2, cfg.atm_scan_s, atm_spws)
+            add(INTENT_TARGET, target2, cfg.target_scan_s, sci_spws)
+            add(INTENT_PHASE, phase2, cfg.phase_scan_s, sci_spws)
+            if k < n - 1:
+                add(INTENT_PHASE, [phase], cfg.phase_scan_s, sci_spws)
     return tuple(scans)
 
 
