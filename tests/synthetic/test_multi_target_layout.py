@@ -68,3 +68,32 @@ def test_bad_multi_target_configs_fail_in_one_line(change, message):
 def test_config_round_trips_through_json():
     cfg = _config(check_offset_arcsec=(0.1, -0.05))
     assert SyntheticConfig.from_json(cfg.to_json()) == cfg
+
+
+def test_a_spectral_scan_observes_each_tuning_in_a_complete_block_of_its_own():
+    layout = plan(SyntheticConfig(n_tunings=2, n_spws=2, tuning_step_ghz=4.0))
+    first = [s for s in layout.science if s.tuning == 0]
+    second = [s for s in layout.science if s.tuning == 1]
+    assert [s.spw_id for s in first] == [1, 3] and [s.spw_id for s in second] == [5, 7]
+    for a, b in zip(first, second):
+        assert b.baseband == a.baseband and b.centre_hz - a.centre_hz == pytest.approx(4e9)
+        assert b.tsys_slot != a.tsys_slot  # its own Tsys spectrum
+    blocks = {}
+    for scan in layout.scans:
+        windows = {i for i in scan.spw_ids if layout.spw(i).role == "science"}
+        tuning = 0 if windows <= {1, 3} else 1
+        assert windows in ({1, 3}, {5, 7})
+        blocks.setdefault(tuning, []).append(scan)
+    # One block after the other, each with every calibrator and the target.
+    assert blocks[0][-1].stop_s <= blocks[1][0].start_s
+    for scans in blocks.values():
+        kinds = {s.intents.split("#")[0] for s in scans}
+        assert {"CALIBRATE_BANDPASS", "CALIBRATE_FLUX", "CALIBRATE_PHASE", "OBSERVE_TARGET"} <= kinds
+    assert [s.number for s in layout.scans] == list(range(1, len(layout.scans) + 1))
+
+
+def test_a_spectral_scan_refuses_what_it_does_not_model():
+    with pytest.raises(ScriptgenError, match="spectral scan"):
+        SyntheticConfig(n_tunings=2, tdm_tsys=True)
+    with pytest.raises(ScriptgenError, match="n_tunings"):
+        SyntheticConfig(n_tunings=3)

@@ -43,6 +43,7 @@ Other kinds of EB (for the preflight classification):
   scriptgen simulate pol.ms --full-pol --no-corrupt        full polarisation (refused by generate)
   scriptgen simulate tp.ms --total-power                   total power (refused by generate)
   scriptgen simulate mt.ms --second-target --check-source  two phase calibrators, a check source
+  scriptgen simulate scan.ms --spectral-scan               two tunings in one EB
 
 A default EB (10 antennas, 4 x 64 channels, ~6 minutes) takes 10-30 s and
 ~45 MB. CASA's own log lines go to a log file (its path is printed), not
@@ -126,6 +127,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a check source (OBSERVE_CHECK_SOURCE) between scans of the first phase calibrator",
     )  # fmt: skip
     parser.add_argument(
+        "--spectral-scan", action="store_true",
+        help="a spectral scan: two tunings 4 GHz apart, each with its own calibrator scans",
+    )  # fmt: skip
+    parser.add_argument(
         "--no-corrupt",
         action="store_true",
         help="calibrated-looking data: sky model and noise only",
@@ -205,7 +210,8 @@ def config_from_args(args: argparse.Namespace):
         line=parse_line(args.line) if args.line else None, corrupt=not args.no_corrupt,
         seed=args.seed, uid=uid, flux_intent=args.flux_intent, full_polarisation=args.full_pol,
         total_power=args.total_power, second_target=getattr(args, "second_target", False),
-        check_source=getattr(args, "check_source", False), **extra,
+        check_source=getattr(args, "check_source", False),
+        n_tunings=2 if getattr(args, "spectral_scan", False) else 1, **extra,
     )  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from ..progress import step
 from . import corrupt, faults, sky, tables
 from .atmosphere import radiometer_sigma_jy, tsys_model
 from .config import SyntheticConfig
-from .layout import BAND_TUNINGS, Layout, plan, tsys_centres_hz
+from .layout import BAND_TUNINGS, Layout, plan, tsys_centres_hz, tuning_windows
 from .observe import Sky, antennas, run_simulator, sky_for
 from .truth import (
     SCHEMA_VERSION,
@@ -179,6 +179,8 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
         truth = replace(truth, faults=injected_faults)
     if cfg.second_target or cfg.check_source:
         truth = replace(truth, multi_target=multi_target_truth(cfg, layout, ants, region_phase))
+    if cfg.n_tunings > 1:
+        truth = replace(truth, spectral_tunings=[list(t) for t in tuning_windows(layout.spws)])
     return replace(truth, diffgain=diffgain) if diffgain else truth
 
 

@@ -173,6 +173,13 @@ class SyntheticConfig:
     check_source: bool = False
     check_flux_jy: float = 0.15
     check_offset_arcsec: tuple[float, float] = (0.06, -0.04)
+    #: A spectral scan: 2 tunings, the second's windows ``tuning_step_ghz``
+    #: above the first's (same basebands, LO moved by the step). Each tuning
+    #: is a complete block (bandpass, flux, phase calibrator and target
+    #: scans, with their atmosphere scans) in its own windows, the first
+    #: tuning's block first.
+    n_tunings: int = 1
+    tuning_step_ghz: float = 4.0
 
     def __post_init__(self) -> None:
         _check(
@@ -224,6 +231,14 @@ class SyntheticConfig:
             self._check_duration("diffgain_scan_s", 1)
         self._check_faults()
         self._check_multi_target()
+        _check(self.n_tunings in (1, 2), f"n_tunings must be 1 or 2, got {self.n_tunings}")
+        if self.n_tunings > 1:
+            _check(
+                not (self.diffgain or self.tdm_tsys or self.second_target or self.check_source),
+                "a spectral scan (n_tunings=2) needs Tsys on its data windows (tdm_tsys=False), "
+                "no diffgain, no second target or check source",
+            )
+            _check(2.0 <= self.tuning_step_ghz <= 8.0, "tuning_step_ghz must be 2-8 GHz")
         for name in ("atm_scan_s", "bandpass_scan_s", "flux_scan_s", "phase_scan_s"):
             self._check_duration(name, 1)
         _check(

@@ -11,7 +11,7 @@ differently.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import ScriptgenError
 from .config import SyntheticConfig
@@ -83,6 +83,8 @@ class SpwPlan:
     #: baseband); band-to-band reference windows are in another receiver
     #: band and get their own.
     tsys_index: int | None = None
+    #: Which tuning of a spectral scan the window belongs to (0: the first).
+    tuning: int = 0
 
     @property
     def tsys_slot(self) -> int:
@@ -233,6 +235,8 @@ def spectral_windows(cfg: SyntheticConfig) -> tuple[SpwPlan, ...]:
     """
     if cfg.diffgain:
         return diffgain_spectral_windows(cfg)
+    if cfg.n_tunings > 1:
+        return spectral_scan_windows(cfg)
     lo, centres = BAND_TUNINGS[cfg.band]
     plans = [
         SpwPlan(0, "WVR#NOMINAL", "WVR", "wvr", WVR_NCHAN,
@@ -307,12 +311,42 @@ def diffgain_spectral_windows(cfg: SyntheticConfig) -> tuple[SpwPlan, ...]:
     return tuple(plans)
 
 
+def spectral_scan_windows(cfg: SyntheticConfig) -> tuple[SpwPlan, ...]:
+    """WVR, the first tuning's pairs, then the second's (``cfg.tuning_step_ghz``
+    higher, LO moved with them). Every window is a science window with its
+    Tsys measured on it; the second tuning's windows see their own Tsys
+    spectra (slots 5-8)."""
+    lo, centres = BAND_TUNINGS[cfg.band]
+    plans = [
+        SpwPlan(0, "WVR#NOMINAL", "WVR", "wvr", WVR_NCHAN,
+                WVR_FIRST_HZ + WVR_WIDTH_HZ * (WVR_NCHAN - 1) / 2, WVR_WIDTH_HZ, 0, ncorr=1),
+    ]  # fmt: skip
+    sw = 0
+    for tuning in range(cfg.n_tunings):
+        step = tuning * cfg.tuning_step_ghz
+        for bb in range(1, cfg.n_spws + 1):
+            sw += 1
+            _window_pair(plans, cfg.band, sw, bb, "TDM", "science", cfg.nchan,
+                         (centres[bb - 1] + step) * 1e9, TDM_BANDWIDTH_HZ, lo + step,
+                         tsys_index=4 * tuning + bb if tuning else None)  # fmt: skip
+            plans[-2:] = [replace(p, tuning=tuning) for p in plans[-2:]]
+    return tuple(plans)
+
+
+def tuning_windows(spws: tuple[SpwPlan, ...]) -> list[tuple[int, ...]]:
+    """The science windows of each tuning, first tuning first."""
+    tunings = sorted({s.tuning for s in spws if s.role == "science"})
+    return [tuple(s.spw_id for s in spws if s.role == "science" and s.tuning == t) for t in tunings]
+
+
 def tsys_centres_hz(cfg: SyntheticConfig) -> list[float]:
     """Centres of the Tsys model's spectra: the basebands, then (band to
     band) the reference band's basebands (``SpwPlan.tsys_slot`` 5-8)."""
     centres = [c * 1e9 for c in BAND_TUNINGS[cfg.band][1]]
     if cfg.diffgain == "b2b":
         centres += [c * 1e9 for c in BAND_TUNINGS[B2B_REFERENCE_BAND][1]]
+    if cfg.n_tunings > 1:
+        centres += [(c + cfg.tuning_step_ghz) * 1e9 for c in BAND_TUNINGS[cfg.band][1]]
     return centres
 
 
@@ -402,15 +436,22 @@ def schedule(
     """
     if cfg.diffgain:
         return diffgain_schedule(cfg, spws, flds)
-    sci = [s.spw_id for s in spws if s.role == "science"]
-    tsys = [s.spw_id for s in spws if s.role == "tsys"] or sci
+    scans: list[ScanPlan] = []
+    for sci in tuning_windows(spws):
+        # One complete block per tuning of a spectral scan (one block otherwise).
+        tsys = [s.spw_id for s in spws if s.role == "tsys"] or list(sci)
+        scans += _standard_block(cfg, spws, flds, sci, tsys, scans[-1].stop_s if scans else 0.0, len(scans))
+    return tuple(scans)
+
+
+def _standard_block(cfg, spws, flds, sci, tsys, clock, n_before) -> list[ScanPlan]:
+    """The standard schedule in windows ``sci`` (Tsys in ``tsys``), from ``clock`` s on."""
     atm_spws = tuple(sorted({0, *tsys, *(s.spw_id for s in spws if s.partner in tsys)}))
     sci_spws = tuple(sorted({0, *sci, *(s.spw_id for s in spws if s.partner in sci)}))
     targets = [f.field_id for f in flds if "target" in f.roles and f.region == 0]
     bandpass, flux, phase = 0, 1, 2
 
     scans: list[ScanPlan] = []
-    clock = 0.0
 
     def add(intents: str, field_ids: list[int], total_s: float, spw_ids: tuple[int, ...]) -> None:
         nonlocal clock
@@ -419,7 +460,7 @@ def schedule(
         for fid in field_ids:
             visits.append(Visit(fid, clock, clock + dwell))
             clock += dwell
-        scans.append(ScanPlan(len(scans) + 1, intents, tuple(visits), spw_ids))
+        scans.append(ScanPlan(n_before + len(scans) + 1, intents, tuple(visits), spw_ids))
 
     bandpass_intent = INTENT_BANDPASS_POL if cfg.full_polarisation else INTENT_BANDPASS
     flux_intent = INTENT_FLUX.replace("CALIBRATE_FLUX", f"CALIBRATE_{cfg.flux_intent}")
@@ -455,7 +496,7 @@ def schedule(
             add(INTENT_PHASE, phase2, cfg.phase_scan_s, sci_spws)
             if k < n - 1:
                 add(INTENT_PHASE, [phase], cfg.phase_scan_s, sci_spws)
-    return tuple(scans)
+    return scans
 
 
 def diffgain_schedule(

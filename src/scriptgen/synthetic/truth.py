@@ -142,6 +142,9 @@ class Truth:
     #: the second region's per-antenna phase, the check source's position
     #: offset; empty otherwise.
     multi_target: dict = field(default_factory=dict)
+    #: A spectral scan's science windows per tuning, first tuning first
+    #: (``n_tunings`` > 1); empty otherwise.
+    spectral_tunings: list = field(default_factory=list)
 
     @property
     def ms_path(self) -> Path:
