@@ -151,3 +151,15 @@ def test_a_tuning_without_phase_calibrator_scans_is_a_risk():
     assert c.kind is EbKind.STANDARD
     assert any(r.startswith("CHECK: target spws 13,15 have no phase-calibrator scans") for r in c.risks)
     assert not any("CHECK" in r for r in ebkind.classify(tdm_fdm_eb()).risks)
+
+
+def test_a_tuning_without_flux_calibrator_scans_is_a_risk():
+    """Its windows would get no fluxscale reference: the script would look normal and be wrong."""
+    eb = kinds.spectral_scan()
+    flux = "CALIBRATE_FLUX"
+    scans = tuple(replace(s, intents=s.intents + (flux,)) if "CALIBRATE_BANDPASS" in s.intents else s for s in eb.scans)
+    everywhere = replace(eb, scans=scans)
+    assert not any("flux-calibrator" in r for r in ebkind.classify(everywhere).risks)
+    first_only = tuple(replace(s, spw_ids=(9, 11)) if flux in s.intents else s for s in scans)
+    c = ebkind.classify(replace(eb, scans=first_only))
+    assert any(r.startswith("CHECK: target spws 13,15 have no flux-calibrator scans") for r in c.risks), c.risks

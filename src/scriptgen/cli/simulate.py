@@ -42,6 +42,8 @@ Other kinds of EB (for the preflight classification):
   scriptgen simulate c0.ms --flux-intent AMPLI --start 2012-06-01T03:00:00   Cycle 0
   scriptgen simulate pol.ms --full-pol --no-corrupt        full polarisation (refused by generate)
   scriptgen simulate tp.ms --total-power                   total power (refused by generate)
+  scriptgen simulate mt.ms --second-target --check-source  two phase calibrators, a check source
+  scriptgen simulate scan.ms --spectral-scan               two tunings in one EB
 
 A default EB (10 antennas, 4 x 64 channels, ~6 minutes) takes 10-30 s and
 ~45 MB. CASA's own log lines go to a log file (its path is printed), not
@@ -115,6 +117,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--total-power", action="store_true",
         help="a total-power EB: PM antennas, autocorrelations only",
+    )  # fmt: skip
+    parser.add_argument(
+        "--second-target", action="store_true",
+        help="a second target with its own phase calibrator, scheduled alternately (multi-target SB)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--check-source", action="store_true",
+        help="a check source (OBSERVE_CHECK_SOURCE) between scans of the first phase calibrator",
+    )  # fmt: skip
+    parser.add_argument(
+        "--spectral-scan", action="store_true",
+        help="a spectral scan: two tunings 4 GHz apart, each with its own calibrator scans",
     )  # fmt: skip
     parser.add_argument(
         "--no-corrupt",
@@ -195,7 +209,9 @@ def config_from_args(args: argparse.Namespace):
         flux_calibrator=args.flux_calibrator, flux_cal_scale_error=args.flux_scale_error,
         line=parse_line(args.line) if args.line else None, corrupt=not args.no_corrupt,
         seed=args.seed, uid=uid, flux_intent=args.flux_intent, full_polarisation=args.full_pol,
-        total_power=args.total_power, **extra,
+        total_power=args.total_power, second_target=getattr(args, "second_target", False),
+        check_source=getattr(args, "check_source", False),
+        n_tunings=2 if getattr(args, "spectral_scan", False) else 1, **extra,
     )  # fmt: skip
 
 

@@ -307,7 +307,8 @@ def standard_risks(eb: ExecBlock, *, phase_in_other_windows: bool = False) -> tu
             + "): each tuning is calibrated in its own windows; the calibrators must be observed in every tuning"
         )
     target_windows = _windows_in_scans(eb, Intent.TARGET)
-    for intent, who in ((Intent.PHASE, "phase"), (Intent.BANDPASS, "bandpass")):
+    # A tuning without flux-calibrator scans gets no fluxscale reference in its windows.
+    for intent, who in ((Intent.PHASE, "phase"), (Intent.BANDPASS, "bandpass"), (Intent.FLUX, "flux")):
         if intent is Intent.PHASE and phase_in_other_windows:
             continue
         covered = _windows_in_scans(eb, intent)

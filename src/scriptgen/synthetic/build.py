@@ -20,7 +20,7 @@ from ..progress import step
 from . import corrupt, faults, sky, tables
 from .atmosphere import radiometer_sigma_jy, tsys_model
 from .config import SyntheticConfig
-from .layout import BAND_TUNINGS, Layout, plan, tsys_centres_hz
+from .layout import BAND_TUNINGS, Layout, plan, tsys_centres_hz, tuning_windows
 from .observe import Sky, antennas, run_simulator, sky_for
 from .truth import (
     SCHEMA_VERSION,
@@ -101,7 +101,12 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
     directions = {
         f.field_id: _radians(where.direction_deg(f.dra_deg, f.ddec_deg)) for f in layout.fields
     }
-    source = _radians((where.centre_ra_deg, where.centre_dec_deg))
+    sources = {
+        f.field_id: _radians(where.direction_deg(*f.source_offset_deg))
+        for f in layout.fields
+        if f.source_offset_deg is not None
+    }
+    region_phase = region_phases_deg(cfg, n_ant)
     line_topo_hz = _line_topo_hz(cfg, where, layout) if cfg.line else None
     tsys = tsys_model(rng, cfg.band, n_ant, tsys_centres_hz(cfg))
     science = layout.science
@@ -114,7 +119,10 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
                     work, fld, tuple(s.spw_id for s in science)
                 )
                 sky.scale_model(work, fld.field_id, cfg.flux_cal_scale_error)
-        sky.write_models(work, cfg, layout, directions, source, line_topo_hz, dd)
+        sky.write_models(
+            work, cfg, layout, directions, sources, line_topo_hz, dd,
+            None if region_phase is None else np.radians(region_phase),
+        )  # fmt: skip
     injected = {}
     diffgain: dict = {}
     with step("adding noise" + (", bandpass, gains and Tsys" if cfg.corrupt else ""), quiet=quiet):
@@ -161,7 +169,7 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
     with step("recording what the observatory knew (ASDM_SOURCE, SBSummary, lines)", quiet=quiet):
         _observatory_records(ms, cfg, layout, where.start_mjd_s)
     truth = _truth(
-        ms, cfg, layout, ants, where, directions, tsys, body_fluxes, line_topo_hz, injected
+        ms, cfg, layout, ants, where, directions, tsys, body_fluxes, line_topo_hz, injected, sources
     )
     injected_faults = faults.faults_truth(
         cfg, [a.name for a in ants], list(science), list(layout.tsys),
@@ -169,7 +177,54 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
     )  # fmt: skip
     if injected_faults:
         truth = replace(truth, faults=injected_faults)
+    if cfg.second_target or cfg.check_source:
+        truth = replace(truth, multi_target=multi_target_truth(cfg, layout, ants, region_phase))
+    if cfg.n_tunings > 1:
+        truth = replace(truth, spectral_tunings=[list(t) for t in tuning_windows(layout.spws)])
     return replace(truth, diffgain=diffgain) if diffgain else truth
+
+
+def region_phases_deg(cfg: SyntheticConfig, n_ant: int):
+    """The second sky region's extra phase per antenna (degrees), or None.
+
+    Drawn from its own generator so that adding a second target leaves
+    every other random draw of the EB as it was. Antenna 0: none.
+    """
+    if not cfg.second_target:
+        return None
+    phases = np.random.default_rng([cfg.seed, 2]).uniform(-cfg.region_phase_deg, cfg.region_phase_deg, n_ant)
+    phases[0] = 0.0
+    return phases
+
+
+def multi_target_truth(cfg: SyntheticConfig, layout: Layout, ants, region_phase) -> dict:
+    """Which phase calibrator each target and check source must take, the
+    second region's phases and the check source's position offset.
+
+    ``phase_of`` maps a target or check field id to the phase calibrator
+    of its region (the one scheduled around it). ``wrong_transfer_ratio``
+    is what the second target's mean real visibility would become, as a
+    fraction of its flux, if it took the first region's phase solutions
+    (the mean over baselines of cos(phi_1 - phi_2)): a test that demands
+    5 % can tell the right calibrator from the wrong one when it is below
+    0.95.
+    """
+    phase_of_region = {f.region: f.field_id for f in layout.fields_with_role("phase")}
+    phase_of = {
+        str(f.field_id): phase_of_region[f.region]
+        for f in layout.fields
+        if "target" in f.roles or "check" in f.roles
+    }
+    out: dict = {"phase_of": phase_of}
+    if region_phase is not None:
+        i, j = np.triu_indices(len(ants), 1)
+        out["region_phase_deg"] = {a.name: round(float(v), 3) for a, v in zip(ants, region_phase)}
+        out["wrong_transfer_ratio"] = round(float(np.mean(np.cos(np.radians(region_phase[i] - region_phase[j])))), 4)
+    if cfg.check_source:
+        (check,) = layout.fields_with_role("check")
+        out["check_field_id"] = check.field_id
+        out["check_offset_arcsec"] = list(cfg.check_offset_arcsec)
+    return out
 
 
 def diffgain_setup_offsets(cfg: SyntheticConfig, rng: np.random.Generator, n_ant: int):
@@ -344,7 +399,7 @@ def _line_topo_hz(cfg: SyntheticConfig, where: Sky, layout: Layout) -> float:
 
 
 def _truth(
-    ms, cfg, layout, ants, where, directions, tsys, body_fluxes, line_topo_hz, injected
+    ms, cfg, layout, ants, where, directions, tsys, body_fluxes, line_topo_hz, injected, sources=None
 ) -> Truth:
     science_ids = tuple(s.spw_id for s in layout.science)
     fields = []
@@ -360,7 +415,8 @@ def _truth(
                 for s in layout.science
             }
             flux = f.flux_jy
-        is_target = "target" in f.roles
+        is_target = "target" in f.roles or "check" in f.roles
+        source_deg = tuple(math.degrees(v) for v in (sources or {}).get(f.field_id, directions[f.field_id]))
         fields.append(
             FieldTruth(
                 field_id=f.field_id, name=f.name, source_name=f.source_name, roles=f.roles,
@@ -368,8 +424,8 @@ def _truth(
                 flux_jy=flux, spectral_index=f.spectral_index, ref_freq_hz=f.ref_freq_hz,
                 spw_flux_jy=spw_flux, solar_system=f.solar_system,
                 data_scale=cfg.flux_cal_scale_error if "flux" in f.roles else 1.0,
-                source_ra_deg=where.centre_ra_deg if is_target else None,
-                source_dec_deg=where.centre_dec_deg if is_target else None,
+                source_ra_deg=source_deg[0] if is_target else None,
+                source_dec_deg=source_deg[1] if is_target else None,
             )
         )  # fmt: skip
     scans = tuple(

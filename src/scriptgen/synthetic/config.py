@@ -157,6 +157,29 @@ class SyntheticConfig:
     #: The phase calibrator's flux at the reference frequency (Jy): lower it
     #: for a weak-phase-calibrator EB (solution SNR, ``heuristics/solution_snr``).
     phase_cal_flux_jy: float = 0.8
+    #: A second target (``SynTarget2``, a point source at its phase centre)
+    #: with its own phase calibrator (``Jsyn_phase2``), scheduled after the
+    #: first target's group as ALMA does for multi-target SBs. Both fields of
+    #: this second sky region carry an extra per-antenna phase (drawn in
+    #: +-``region_phase_deg``, antenna 0: none; a direction-dependent error
+    #: such as a different atmospheric path): the second target is recovered
+    #: only with its own phase calibrator's solutions.
+    second_target: bool = False
+    region_phase_deg: float = 60.0
+    #: A check source (``Jsyn_check``, OBSERVE_CHECK_SOURCE) near the first
+    #: phase calibrator, observed between its scans: a point source of
+    #: ``check_flux_jy`` whose true position is off its field centre by
+    #: ``check_offset_arcsec`` (RA, Dec), as a catalogue position error.
+    check_source: bool = False
+    check_flux_jy: float = 0.15
+    check_offset_arcsec: tuple[float, float] = (0.06, -0.04)
+    #: A spectral scan: 2 tunings, the second's windows ``tuning_step_ghz``
+    #: above the first's (same basebands, LO moved by the step). Each tuning
+    #: is a complete block (bandpass, flux, phase calibrator and target
+    #: scans, with their atmosphere scans) in its own windows, the first
+    #: tuning's block first.
+    n_tunings: int = 1
+    tuning_step_ghz: float = 4.0
 
     def __post_init__(self) -> None:
         _check(
@@ -207,6 +230,15 @@ class SyntheticConfig:
             _check(0 <= self.diffgain_offset_deg <= 180, "diffgain_offset_deg must be 0-180")
             self._check_duration("diffgain_scan_s", 1)
         self._check_faults()
+        self._check_multi_target()
+        _check(self.n_tunings in (1, 2), f"n_tunings must be 1 or 2, got {self.n_tunings}")
+        if self.n_tunings > 1:
+            _check(
+                not (self.diffgain or self.tdm_tsys or self.second_target or self.check_source),
+                "a spectral scan (n_tunings=2) needs Tsys on its data windows (tdm_tsys=False), "
+                "no diffgain, no second target or check source",
+            )
+            _check(2.0 <= self.tuning_step_ghz <= 8.0, "tuning_step_ghz must be 2-8 GHz")
         for name in ("atm_scan_s", "bandpass_scan_s", "flux_scan_s", "phase_scan_s"):
             self._check_duration(name, 1)
         _check(
@@ -248,6 +280,18 @@ class SyntheticConfig:
         if self.wvr_noise_antenna >= 0:
             _check(self.wvr_noise_k > 0, "wvr_noise_k must be positive")
 
+    def _check_multi_target(self) -> None:
+        """Second target and check source: the standard schedule only."""
+        if not (self.second_target or self.check_source):
+            return
+        _check(not self.diffgain, "second_target / check_source need diffgain='' (standard schedule)")
+        _check(0 <= self.region_phase_deg <= 180, "region_phase_deg must be 0-180")
+        _check(self.check_flux_jy > 0, "check_flux_jy must be positive")
+        _check(
+            all(abs(v) <= 1.0 for v in self.check_offset_arcsec),
+            f"check_offset_arcsec must be small (|offset| <= 1 arcsec), got {self.check_offset_arcsec}",
+        )
+
     def _check_duration(self, name: str, parts: int) -> None:
         """Scan lengths must be whole integrations: the simulator mis-sizes
         rows otherwise (measured, see casa-simulation-facts)."""
@@ -277,6 +321,8 @@ class SyntheticConfig:
             data["line"] = LineSpec(**data["line"])
         if data.get("goal_beam_range_arcsec") is not None:
             data["goal_beam_range_arcsec"] = tuple(data["goal_beam_range_arcsec"])
+        if data.get("check_offset_arcsec") is not None:
+            data["check_offset_arcsec"] = tuple(data["check_offset_arcsec"])
         return cls(**data)
 
 

@@ -11,7 +11,7 @@ differently.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..errors import ScriptgenError
 from .config import SyntheticConfig
@@ -49,6 +49,7 @@ INTENT_FLUX = "CALIBRATE_FLUX#ON_SOURCE,CALIBRATE_WVR#ON_SOURCE"
 INTENT_BANDPASS_POL = "CALIBRATE_BANDPASS#ON_SOURCE,CALIBRATE_POLARIZATION#ON_SOURCE,CALIBRATE_WVR#ON_SOURCE"
 INTENT_PHASE = "CALIBRATE_PHASE#ON_SOURCE,CALIBRATE_WVR#ON_SOURCE"
 INTENT_TARGET = "OBSERVE_TARGET#ON_SOURCE"
+INTENT_CHECK = "OBSERVE_CHECK_SOURCE#ON_SOURCE"
 #: The differential-gain calibrator in the reference windows (the
 #: pipeline's DIFFGAINREF) and in the science windows (DIFFGAINSRC).
 INTENT_DIFFGAIN_REF = "CALIBRATE_DIFFGAIN#REFERENCE"
@@ -82,6 +83,8 @@ class SpwPlan:
     #: baseband); band-to-band reference windows are in another receiver
     #: band and get their own.
     tsys_index: int | None = None
+    #: Which tuning of a spectral scan the window belongs to (0: the first).
+    tuning: int = 0
 
     @property
     def tsys_slot(self) -> int:
@@ -123,6 +126,13 @@ class FieldPlan:
     spectral_index: float
     ref_freq_hz: float
     solar_system: bool = False
+    #: Where the source behind the field sits (offset from the sky centre,
+    #: degrees) when not at the field centre: a mosaic's centre for its
+    #: pointings, the true position of a check source. None: at the centre.
+    source_offset_deg: tuple[float, float] | None = None
+    #: Sky region: 0 the first target's, 1 the second target's (its fields
+    #: carry the region's extra per-antenna phase).
+    region: int = 0
 
 
 @dataclass(frozen=True)
@@ -225,6 +235,8 @@ def spectral_windows(cfg: SyntheticConfig) -> tuple[SpwPlan, ...]:
     """
     if cfg.diffgain:
         return diffgain_spectral_windows(cfg)
+    if cfg.n_tunings > 1:
+        return spectral_scan_windows(cfg)
     lo, centres = BAND_TUNINGS[cfg.band]
     plans = [
         SpwPlan(0, "WVR#NOMINAL", "WVR", "wvr", WVR_NCHAN,
@@ -299,12 +311,42 @@ def diffgain_spectral_windows(cfg: SyntheticConfig) -> tuple[SpwPlan, ...]:
     return tuple(plans)
 
 
+def spectral_scan_windows(cfg: SyntheticConfig) -> tuple[SpwPlan, ...]:
+    """WVR, the first tuning's pairs, then the second's (``cfg.tuning_step_ghz``
+    higher, LO moved with them). Every window is a science window with its
+    Tsys measured on it; the second tuning's windows see their own Tsys
+    spectra (slots 5-8)."""
+    lo, centres = BAND_TUNINGS[cfg.band]
+    plans = [
+        SpwPlan(0, "WVR#NOMINAL", "WVR", "wvr", WVR_NCHAN,
+                WVR_FIRST_HZ + WVR_WIDTH_HZ * (WVR_NCHAN - 1) / 2, WVR_WIDTH_HZ, 0, ncorr=1),
+    ]  # fmt: skip
+    sw = 0
+    for tuning in range(cfg.n_tunings):
+        step = tuning * cfg.tuning_step_ghz
+        for bb in range(1, cfg.n_spws + 1):
+            sw += 1
+            _window_pair(plans, cfg.band, sw, bb, "TDM", "science", cfg.nchan,
+                         (centres[bb - 1] + step) * 1e9, TDM_BANDWIDTH_HZ, lo + step,
+                         tsys_index=4 * tuning + bb if tuning else None)  # fmt: skip
+            plans[-2:] = [replace(p, tuning=tuning) for p in plans[-2:]]
+    return tuple(plans)
+
+
+def tuning_windows(spws: tuple[SpwPlan, ...]) -> list[tuple[int, ...]]:
+    """The science windows of each tuning, first tuning first."""
+    tunings = sorted({s.tuning for s in spws if s.role == "science"})
+    return [tuple(s.spw_id for s in spws if s.role == "science" and s.tuning == t) for t in tunings]
+
+
 def tsys_centres_hz(cfg: SyntheticConfig) -> list[float]:
     """Centres of the Tsys model's spectra: the basebands, then (band to
     band) the reference band's basebands (``SpwPlan.tsys_slot`` 5-8)."""
     centres = [c * 1e9 for c in BAND_TUNINGS[cfg.band][1]]
     if cfg.diffgain == "b2b":
         centres += [c * 1e9 for c in BAND_TUNINGS[B2B_REFERENCE_BAND][1]]
+    if cfg.n_tunings > 1:
+        centres += [(c + cfg.tuning_step_ghz) * 1e9 for c in BAND_TUNINGS[cfg.band][1]]
     return centres
 
 
@@ -358,8 +400,23 @@ def fields(cfg: SyntheticConfig) -> tuple[FieldPlan, ...]:
     for i, (dra, ddec) in enumerate(mosaic_offsets_deg(cfg)):
         plans.append(
             FieldPlan(3 + i, "SynTarget", "SynTarget", ("target",), dra, ddec,
-                      cfg.target_flux_jy, 0.0, ref)  # fmt: skip
+                      cfg.target_flux_jy, 0.0, ref, source_offset_deg=(0.0, 0.0))  # fmt: skip
         )
+    if cfg.second_target:
+        # Another region of the sky, about 8 degrees away, with its own
+        # phase calibrator about 2 degrees from it.
+        plans.append(FieldPlan(len(plans), "Jsyn_phase2", "Jsyn_phase2", ("phase",), -5.0, -3.0,
+                               phase_flux, -0.5, ref, region=1))  # fmt: skip
+        plans.append(FieldPlan(len(plans), "SynTarget2", "SynTarget2", ("target",), -7.0, -4.0,
+                               cfg.target_flux_jy, 0.0, ref, region=1))  # fmt: skip
+    if cfg.check_source:
+        # Near the first phase calibrator, as ALMA picks it; the true
+        # position is off the (catalogue) field centre by check_offset_arcsec.
+        dra, ddec = 1.5, 1.0
+        off_ra, off_dec = (v / 3600.0 for v in cfg.check_offset_arcsec)
+        plans.append(FieldPlan(len(plans), "Jsyn_check", "Jsyn_check", ("check",), dra, ddec,
+                               cfg.check_flux_jy, -0.4, ref,
+                               source_offset_deg=(dra + off_ra, ddec + off_dec)))  # fmt: skip
     if cfg.diffgain:
         # A bright quasar near the target, observed in both setups.
         plans.append(FieldPlan(len(plans), "Jsyn_diffgain", "Jsyn_diffgain", ("diffgain",),
@@ -379,15 +436,22 @@ def schedule(
     """
     if cfg.diffgain:
         return diffgain_schedule(cfg, spws, flds)
-    sci = [s.spw_id for s in spws if s.role == "science"]
-    tsys = [s.spw_id for s in spws if s.role == "tsys"] or sci
+    scans: list[ScanPlan] = []
+    for sci in tuning_windows(spws):
+        # One complete block per tuning of a spectral scan (one block otherwise).
+        tsys = [s.spw_id for s in spws if s.role == "tsys"] or list(sci)
+        scans += _standard_block(cfg, spws, flds, sci, tsys, scans[-1].stop_s if scans else 0.0, len(scans))
+    return tuple(scans)
+
+
+def _standard_block(cfg, spws, flds, sci, tsys, clock, n_before) -> list[ScanPlan]:
+    """The standard schedule in windows ``sci`` (Tsys in ``tsys``), from ``clock`` s on."""
     atm_spws = tuple(sorted({0, *tsys, *(s.spw_id for s in spws if s.partner in tsys)}))
     sci_spws = tuple(sorted({0, *sci, *(s.spw_id for s in spws if s.partner in sci)}))
-    targets = [f.field_id for f in flds if "target" in f.roles]
+    targets = [f.field_id for f in flds if "target" in f.roles and f.region == 0]
     bandpass, flux, phase = 0, 1, 2
 
     scans: list[ScanPlan] = []
-    clock = 0.0
 
     def add(intents: str, field_ids: list[int], total_s: float, spw_ids: tuple[int, ...]) -> None:
         nonlocal clock
@@ -396,7 +460,7 @@ def schedule(
         for fid in field_ids:
             visits.append(Visit(fid, clock, clock + dwell))
             clock += dwell
-        scans.append(ScanPlan(len(scans) + 1, intents, tuple(visits), spw_ids))
+        scans.append(ScanPlan(n_before + len(scans) + 1, intents, tuple(visits), spw_ids))
 
     bandpass_intent = INTENT_BANDPASS_POL if cfg.full_polarisation else INTENT_BANDPASS
     flux_intent = INTENT_FLUX.replace("CALIBRATE_FLUX", f"CALIBRATE_{cfg.flux_intent}")
@@ -407,10 +471,32 @@ def schedule(
     add(INTENT_ATM, [phase], cfg.atm_scan_s, atm_spws)
     add(INTENT_PHASE, [phase], cfg.phase_scan_s, sci_spws)
     add(INTENT_ATM, [targets[len(targets) // 2]], cfg.atm_scan_s, atm_spws)
-    for _ in range(cfg.n_target_scans):
+    phase2 = [f.field_id for f in flds if "phase" in f.roles and f.region == 1]
+    target2 = [f.field_id for f in flds if "target" in f.roles and f.region == 1]
+    check = [f.field_id for f in flds if "check" in f.roles]
+    n = cfg.n_target_scans
+    for k in range(n):
         add(INTENT_TARGET, targets, cfg.target_scan_s, sci_spws)
         add(INTENT_PHASE, [phase], cfg.phase_scan_s, sci_spws)
-    return tuple(scans)
+        if check:
+            # Between two scans of the phase calibrator it is checked against.
+            if k == 0:
+                add(INTENT_ATM, check, cfg.atm_scan_s, atm_spws)
+            add(INTENT_CHECK, check, cfg.phase_scan_s, sci_spws)
+            add(INTENT_PHASE, [phase], cfg.phase_scan_s, sci_spws)
+        if target2:
+            # The second group, bracketed by its own phase calibrator; then
+            # back to the first phase calibrator before its next target scan.
+            if k == 0:
+                add(INTENT_ATM, phase2, cfg.atm_scan_s, atm_spws)
+            add(INTENT_PHASE, phase2, cfg.phase_scan_s, sci_spws)
+            if k == 0:
+                add(INTENT_ATM, target2, cfg.atm_scan_s, atm_spws)
+            add(INTENT_TARGET, target2, cfg.target_scan_s, sci_spws)
+            add(INTENT_PHASE, phase2, cfg.phase_scan_s, sci_spws)
+            if k < n - 1:
+                add(INTENT_PHASE, [phase], cfg.phase_scan_s, sci_spws)
+    return scans
 
 
 def diffgain_schedule(

@@ -99,16 +99,21 @@ def write_models(
     cfg: SyntheticConfig,
     layout: Layout,
     directions_rad: dict[int, tuple[float, float]],
-    source_rad: tuple[float, float],
+    sources_rad: dict[int, tuple[float, float]],
     line_topo_hz: float | None,
     dd_of_spw: dict[int, int],
+    region_phase_rad: np.ndarray | None = None,
 ) -> None:
     """Fill MODEL_DATA of every correlator window for every quasar/target field.
 
-    ``directions_rad`` are field phase centres; ``source_rad`` is where the
-    target source sits (the mosaic centre). The flux calibrator's scale
-    error is applied here, to its model, so that it propagates into DATA
-    exactly as a wrong flux-calibrator visibility amplitude would.
+    ``directions_rad`` are field phase centres; ``sources_rad`` says where
+    the source sits for fields whose source is off their centre (a mosaic's
+    pointings, a check source); the others are at their centres. The flux
+    calibrator's scale error is applied here, to its model, so that it
+    propagates into DATA exactly as a wrong flux-calibrator visibility
+    amplitude would. ``region_phase_rad`` [antenna] multiplies the model of
+    the second sky region's fields by exp(i (phi_1 - phi_2)): a
+    direction-dependent phase that the gains applied later do not carry.
     """
     tb = casa_env.casatools().table()
     tb.open(str(ms), nomodify=False)
@@ -117,8 +122,8 @@ def write_models(
             if fld.solar_system:
                 continue
             ra0, dec0 = directions_rad[fld.field_id]
-            if "target" in fld.roles:
-                lmn = direction_cosines(ra0, dec0, *source_rad)
+            if fld.field_id in sources_rad:
+                lmn = direction_cosines(ra0, dec0, *sources_rad[fld.field_id])
                 offset_deg = math.degrees(math.hypot(lmn[0], lmn[1]))
             else:
                 lmn, offset_deg = (0.0, 0.0, 0.0), 0.0
@@ -139,6 +144,9 @@ def write_models(
                     model = np.repeat(vis[None, :, :], spw.ncorr, axis=0).astype(np.complex64)
                     if spw.ncorr == 4:
                         model[1:3] = 0  # unpolarised sky: no cross-hand signal
+                    if region_phase_rad is not None and fld.region == 1:
+                        a1, a2 = sel.getcol("ANTENNA1"), sel.getcol("ANTENNA2")
+                        model *= np.exp(1j * (region_phase_rad[a1] - region_phase_rad[a2]))[None, None, :]
                     sel.putcol("MODEL_DATA", model)
                 finally:
                     sel.close()

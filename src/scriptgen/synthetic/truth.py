@@ -137,6 +137,14 @@ class Truth:
     #: Injected faults (``faults.faults_truth``): one dict per fault with its
     #: kind, antenna, windows and time range; empty for a fault-free EB.
     faults: list = field(default_factory=list)
+    #: EBs with a second target and/or a check source
+    #: (``build.multi_target_truth``): the phase calibrator each must take,
+    #: the second region's per-antenna phase, the check source's position
+    #: offset; empty otherwise.
+    multi_target: dict = field(default_factory=dict)
+    #: A spectral scan's science windows per tuning, first tuning first
+    #: (``n_tunings`` > 1); empty otherwise.
+    spectral_tunings: list = field(default_factory=list)
 
     @property
     def ms_path(self) -> Path:
