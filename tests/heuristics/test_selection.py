@@ -188,3 +188,15 @@ def test_ous_imaging_selects_each_eb_by_its_own_ids():
     assert _field_ids(same, "3C*") == "3"
     differ = [{"a,b": (3, 4)}, {"a,b": (2, 5)}]
     assert _field_ids(differ, "a,b") == ("3,4", "2,5")
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_review_flag_proposals_name_hostile_antennas_by_id(name):
+    from scriptgen.delivery.syntax import instruction_lines
+    from scriptgen.heuristics.review import FlagProposal
+
+    line = FlagProposal(name, "1", 5e9, 5e9 + 10, "review: Tsys", antenna_id=4).line()
+    assert "antenna='4'" in line and name not in line
+    assert instruction_lines(line)
+    safe = FlagProposal("DA41", "1", 5e9, 5e9 + 10, "review: Tsys", antenna_id=4).line()
+    assert "antenna='DA41'" in safe
