@@ -11,6 +11,7 @@ code. Nothing is ever executed: the check is on the token stream.
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import os
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 
 from scriptgen import snapshot
 from scriptgen.cli import main
+from scriptgen.heuristics.selection import name_problem
 
 from .unit.ebfactory import tdm_fdm_eb
 
@@ -89,6 +91,27 @@ def _code_tokens_with_marker(source: str) -> list[str]:
     return bad
 
 
+def _misreadable_selections(source: str) -> list[str]:
+    """refant, field and antenna literals CASA's selection syntax would misread.
+
+    Every item must be an id or a name without selection metacharacters
+    (heuristics.selection): a hostile antenna name turns refant into ids.
+    """
+    bad = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["refant"]:
+            value = node.value
+        elif isinstance(node, ast.keyword) and node.arg in ("field", "antenna", "reference", "transfer"):
+            value = node.value
+        else:
+            continue
+        if isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value:
+            for item in value.value.split(","):
+                if not item.isdigit() and name_problem(item):
+                    bad.append(ast.unparse(node))
+    return bad
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     names=st.fixed_dictionaries(
@@ -145,4 +168,6 @@ def test_hostile_names_are_refused_or_stay_inside_literals(names, wild, out_name
             source = script.read_text(encoding="utf-8")
             compile(source, str(script), "exec")  # parses; never executed
             assert not _code_tokens_with_marker(source), script.name
+            if script.name.endswith(".scriptForCalibration.py"):
+                assert not _misreadable_selections(source), script.name
 

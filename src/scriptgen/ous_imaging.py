@@ -33,6 +33,7 @@ from .heuristics import ous_grid as og
 from .heuristics import sensitivity as sens
 from .heuristics import imaging_params as ip
 from .heuristics.ebkind import split_evidence
+from .heuristics.selection import Use, selection
 from .heuristics.imaging_plan import (
     ContSub,
     CubeOptions,
@@ -44,6 +45,18 @@ from .heuristics.imaging_plan import (
 )
 from .imaging_generate import ImagingResult, _load_eb, resolve_tsys, split_rest_freq
 from .render import make_environment, write_outputs
+
+
+def _field_ids(sources_per_eb, name: str) -> str | tuple[str, ...]:
+    """tclean's field selection of source ``name`` in every EB: ids, never the name.
+
+    A name could hold CASA selection syntax (heuristics.selection); ids
+    cannot. One string when the EBs agree, else one entry per MS (tclean
+    takes lists, as for spw). uvcontsub keeps the ids, so the same serve
+    the continuum-subtracted MSs.
+    """
+    per_eb = tuple(selection(Use.FIELD, (), sources[name]).value or "" for sources in sources_per_eb)
+    return per_eb[0] if len(set(per_eb)) == 1 else per_eb
 
 
 def _windows(eb, ms_name: str, science, archive: dict[int, int], ratio: float) -> list[og.EbWindow]:
@@ -259,7 +272,7 @@ def generate_ous_imaging(
                 spec,
                 vis=ms_names,
                 spw=tuple(selections),
-                field=name,
+                field=_field_ids(sources_per_eb, name),
                 threshold=im.quantity(thr, "Jy", 3),
                 notes=spec.notes[:3]
                 + (
@@ -329,7 +342,7 @@ def generate_ous_imaging(
                 title=f"{name!r} archive spw {a} cube ({len(ebs)} EBs)",
                 vis=contsub_names if subtracted else ms_names,
                 spw=tuple(str(w.spw_id) for w in ws),
-                field=name if subtracted else spec.field,
+                field=_field_ids(sources_per_eb, name),
                 datacolumn="data" if subtracted else inputs[0].datacolumn,
                 imagename=naming.cube_image(name, a),
                 threshold=im.quantity(thr, "Jy", 3),

@@ -25,6 +25,7 @@ from ..errors import NotCalibratable
 from ..model import ExecBlock, Intent, Role, Scan, SpwKind
 from .calibrator_fluxes import CatalogueFlux, MissingCalibratorFlux, fit_recorded_flux, lookup
 from .ebkind import before_wvr_toffset_epoch
+from .selection import Use, selection
 
 # --------------------------------------------------------------------------
 # Constants, each with its reason.
@@ -204,15 +205,20 @@ def reference_antenna(eb: ExecBlock, n: int = REFANT_CANDIDATES) -> RefantChoice
     def distance(ant) -> float:
         return math.dist(ant.position_m, centre)
 
-    ranked = tuple(a.name for a in sorted(eb.antennas, key=lambda a: (distance(a), a.antenna_id)))
-    chosen = ranked[: max(1, n)]
-    best = min(eb.antennas, key=lambda a: (distance(a), a.antenna_id))
+    order = sorted(eb.antennas, key=lambda a: (distance(a), a.antenna_id))
+    ranked = tuple(a.name for a in order)
+    chosen = order[: max(1, n)]
+    best = order[0]
+    # Names unless one would be misread as selection syntax (then ids).
+    refant = selection(Use.REFANT, [a.name for a in chosen], [a.antenna_id for a in chosen])
     reason = (
         f"{best.name!r} (pad {best.station!r}) is the antenna nearest the array centre "
         f"({distance(best):.0f} m from it) of {n_ant}; the next nearest follow as "
         "fallbacks where it is flagged"
     )
-    return RefantChoice(refant=",".join(chosen), ranked=ranked, reason=reason)
+    if refant.by_id:
+        reason += f"; given by {refant.reason}"
+    return RefantChoice(refant=refant.value or "", ranked=ranked, reason=reason)
 
 
 # --------------------------------------------------------------------------
@@ -746,13 +752,15 @@ def wvr_choice(eb: ExecBlock) -> WvrChoice:
             name = eb.field(t).source_name
             if name not in names:
                 names.append(name)
-        if any("," in name for name in names):
-            # wvrgcal splits a tie entry on commas: such names cannot be tied.
-            untied.append(", ".join(repr(n) for n in names))
+        # wvrgcal splits a tie entry on commas: such names cannot be tied.
+        entry = selection(Use.WVR_TIE, names)
+        if entry.value is None:
+            untied.append(entry.reason)
             continue
-        tie.append(",".join(names))
+        tie.append(entry.value)
     targets = derive.target_fields(eb)
-    statsource = eb.field(targets[0]).source_name if targets else ""
+    stat = selection(Use.WVR_STATSOURCE, [eb.field(targets[0]).source_name] if targets else [])
+    statsource = stat.value or ""
     integrations = [s.integration_s for s in _science_scans(eb) if s.integration_s > 0]
     smooth = ""
     if integrations and max(integrations) > WVR_CYCLE_S * 1.01:
@@ -761,7 +769,9 @@ def wvr_choice(eb: ExecBlock) -> WvrChoice:
     if smooth:
         reason += f"; smoothed to the {smooth} integration (WVR cycle {WVR_CYCLE_S} s)"
     if untied:
-        reason += f"; not tied (a name contains a comma, which wvrgcal would split): {'; '.join(untied)}"
+        reason += "; " + "; ".join(untied)
+    if targets and not statsource:
+        reason += f"; {stat.reason}"
     toffset = 0
     if before_wvr_toffset_epoch(eb):
         toffset = -1

@@ -30,6 +30,7 @@ from . import imaging_params as ip
 from . import linefree as lf
 from . import sensitivity as sens
 from .rest_frequency import cube_rest_frequency
+from .selection import Use, selection
 
 __all__ = ["CubeOptions", "ImageSpec", "ImagingInputs", "ImagingPlan", "plan_imaging"]
 
@@ -214,7 +215,7 @@ def _range_freqs(eb: ExecBlock, spw_id: int, a: int, b: int) -> tuple[float, flo
 
 
 def _field_selection(ids: Sequence[int]) -> str:
-    return ",".join(str(i) for i in ids)
+    return selection(Use.FIELD, (), ids).value or ""
 
 
 def _spw_selection(windows: Sequence[lf.LineFree]) -> str:
@@ -483,7 +484,9 @@ def plan_imaging(
                     title=f"{name!r} spw {w.spw_id} cube",
                     vis=vis,
                     imagename=naming.cube_image(name, w.spw_id),
-                    field=name if w.line_free else field_sel,
+                    # uvcontsub keeps the field ids (mstransform reindex=False):
+                    # ids select the same fields in the contsub MS.
+                    field=field_sel,
                     spw=str(w.spw_id),
                     specmode="cubesource" if ephemeris else "cube",
                     deconvolver="hogbom",
@@ -515,7 +518,7 @@ def plan_imaging(
             fitspec=fit.fitspec,
             fitorder=cs.FIT_ORDER,
             datacolumn=inputs.datacolumn,
-            notes=fit.notes + ("the output keeps only the target fields, so the cubes select them by name",),
+            notes=fit.notes + ("the output keeps the field and window ids (uvcontsub does not reindex), so the cubes select the same ids",),
             spw=fit.spw,
         )
 

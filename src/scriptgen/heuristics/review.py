@@ -19,6 +19,8 @@ import warnings
 
 import numpy as np
 
+from .selection import Use, selection
+
 # --------------------------------------------------------------------------
 # Thresholds, each with its source.
 
@@ -94,6 +96,8 @@ class Finding:
     reason: str
     #: Whether it became a flag proposal (else it is for the analyst to judge).
     proposed: bool = False
+    #: The antenna's id (-1: unknown), for a name CASA would misread.
+    antenna_id: int = -1
 
 
 @dataclass(frozen=True)
@@ -105,9 +109,15 @@ class FlagProposal:
     start_mjd_s: float
     stop_mjd_s: float
     reason: str
+    #: The antenna's id (-1: unknown), for a name CASA would misread.
+    antenna_id: int = -1
 
     def line(self) -> str:
-        parts = ["mode='manual'", f"antenna='{self.antenna}'"]
+        antenna = self.antenna
+        if self.antenna_id >= 0:
+            # By id when the name holds selection syntax (heuristics.selection).
+            antenna = selection(Use.ANTENNA, [self.antenna], [self.antenna_id]).value or antenna
+        parts = ["mode='manual'", f"antenna='{antenna}'"]
         if self.spw:
             parts.append(f"spw='{self.spw}'")
         parts.append(
@@ -185,19 +195,20 @@ def tsys_outliers(win: TsysWindow, end_mjd_s: float) -> list[Finding]:
             elif bad and bad_run is not None:
                 bad_run = (bad_run[0], max(bad_run[1], ratio))
             elif not bad and bad_run is not None:
-                out.append(_tsys_finding(win, name, bad_run, start))
+                out.append(_tsys_finding(win, name, bad_run, start, a))
                 bad_run = None
         if bad_run is not None:
-            out.append(_tsys_finding(win, name, bad_run, end_mjd_s))
+            out.append(_tsys_finding(win, name, bad_run, end_mjd_s, a))
     return out
 
 
-def _tsys_finding(win: TsysWindow, antenna: str, run, stop: float) -> Finding:
+def _tsys_finding(win: TsysWindow, antenna: str, run, stop: float, antenna_id: int = -1) -> Finding:
     start, ratio = run
     spws = win.science_spws or (win.spw,)
     return Finding(
         kind="tsys",
         antenna=antenna,
+        antenna_id=antenna_id,
         spw=",".join(str(s) for s in spws),
         start_mjd_s=start,
         stop_mjd_s=stop,
@@ -265,6 +276,7 @@ def phase_jumps(series: GainSeries) -> list[Finding]:
                 Finding(
                     kind="phase_jump",
                     antenna=name,
+                    antenna_id=a,
                     spw="",
                     start_mjd_s=start,
                     stop_mjd_s=stop,
@@ -301,6 +313,7 @@ def amplitude_outliers(series: GainSeries) -> list[Finding]:
                         Finding(
                             kind="gain_amplitude",
                             antenna=name,
+                            antenna_id=a,
                             spw=str(spw),
                             start_mjd_s=t - dt / 2,
                             stop_mjd_s=t + dt / 2,
@@ -346,6 +359,7 @@ def noisy_radiometers(
                 Finding(
                     kind="wvr",
                     antenna=name,
+                    antenna_id=a,
                     spw="",
                     start_mjd_s=float("nan"),
                     stop_mjd_s=float("nan"),
@@ -382,6 +396,7 @@ def bandpass_outliers(
                 Finding(
                     kind="bandpass",
                     antenna=name,
+                    antenna_id=a,
                     spw=str(spw),
                     start_mjd_s=float("nan"),
                     stop_mjd_s=float("nan"),
@@ -404,6 +419,7 @@ def proposals(findings: list[Finding]) -> list[FlagProposal]:
     return [
         FlagProposal(
             antenna=f.antenna,
+            antenna_id=f.antenna_id,
             spw=f.spw,
             start_mjd_s=f.start_mjd_s,
             stop_mjd_s=f.stop_mjd_s,

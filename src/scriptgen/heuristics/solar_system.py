@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from .. import derive
 from ..model import ExecBlock
+from .selection import Use, selection
 
 #: Frequency ranges (GHz, rest frame) of the lines of line-contaminated
 #: solar-system calibrators, body -> ((molecule, low, high), ...). Source:
@@ -255,7 +256,10 @@ def fluxscale_antennas(eb: ExecBlock, field_id: int) -> FluxscaleAntennas:
     ranked = sorted(eb.antennas, key=lambda a: (math.dist(a.position_m, centre), a.antenna_id))
     inner = [a for a in ranked if math.dist(a.position_m, centre) <= limit_m / 2]
     chosen = inner if len(inner) >= MIN_FLUXSCALE_ANTENNAS else ranked[:MIN_FLUXSCALE_ANTENNAS]
-    names = ",".join(a.name for a in sorted(chosen, key=lambda a: a.antenna_id))
+    by_id = sorted(chosen, key=lambda a: a.antenna_id)
+    # Names unless one would be misread as selection syntax (then ids).
+    antennas = selection(Use.ANTENNA, [a.name for a in by_id], [a.antenna_id for a in by_id])
+    names = antennas.value or ""
     how = (
         f"the {len(chosen)} antennas within {limit_m / 2:.0f} m of the array centre"
         if chosen is inner
@@ -268,7 +272,8 @@ def fluxscale_antennas(eb: ExecBlock, field_id: int) -> FluxscaleAntennas:
         f"{label}: {size} is resolved on the longest baselines: at {freq / 1e9:.1f} GHz its disk "
         f"keeps half its flux only out to {limit_m:.0f} m (0.705 wavelengths / diameter), the "
         f"longest baseline is {longest:.0f} m; fluxscale uses {how} (observatory generator "
-        "getAntennasForFluxscale2, pipeline hm_resolvedcals)",
+        "getAntennasForFluxscale2, pipeline hm_resolvedcals)"
+        + (f"; given by {antennas.reason}" if antennas.by_id else ""),
     )
 
 

@@ -28,7 +28,7 @@ def tclean_kwargs(image: ImageSpec) -> list[tuple[PySource, Any]]:
         # Several EBs (vis and spw as tuples): tclean takes lists, one entry per MS.
         ("vis", list(image.vis) if isinstance(image.vis, tuple) else image.vis),
         ("imagename", image.imagename),
-        ("field", image.field),
+        ("field", list(image.field) if isinstance(image.field, tuple) else image.field),
         ("spw", list(image.spw) if isinstance(image.spw, tuple) else image.spw),
         ("datacolumn", image.datacolumn),
         ("specmode", image.specmode),
