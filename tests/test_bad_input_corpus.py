@@ -553,8 +553,10 @@ def test_imaging_refuses_malformed_cont_dat(name, imaging_eb, tmp_path, capfd):
     spw = truth.science_spws[0]
     text = CONT_DAT[name]
     content = text if isinstance(text, bytes) else text.format(src=src, spw=spw)
+    # --force: the synthetic EB is uncorrupted raw-style data, which imaging
+    # otherwise refuses first; the cont.dat check is what is tested here.
     case = Case(f"imaging-cont-dat-{name}", ["imaging", str(truth.ms), "--out", "out", "--cont-ranges", "c.dat",
-                                             "--tsys", "60"], {"c.dat": content})  # fmt: skip
+                                             "--tsys", "60", "--force"], {"c.dat": content})  # fmt: skip
     run_case(case, tmp_path, capfd)
 
 
@@ -569,7 +571,7 @@ def test_ms_path_with_quotes_works(command, eb, request, tmp_path, capsys):
     ms = folder / Path(truth.ms_path).name
     shutil.copytree(truth.ms_path, ms)
     argv = [command, str(ms)] + ([] if command == "inspect" else ["--out", str(tmp_path / "out"), "-q"])
-    argv += ["--tsys", "60"] if command == "imaging" else []
+    argv += ["--tsys", "60", "--force"] if command == "imaging" else []  # an uncorrupted raw-style EB
     status = main(argv)
     captured = capsys.readouterr()
     assert status == 0, captured.err

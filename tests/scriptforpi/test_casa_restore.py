@@ -55,12 +55,14 @@ def calibration_choices(script: str) -> dict:
     # The split renumbers the science windows 0, 1, ...: the tables solved
     # on it map each MS window to its position.
     split_map = [science_ids.index(i) if i in science_ids else 0 for i in range(max(science_ids) + 1)]
+    # The phase calibrator and its targets take its scan-averaged phases
+    # together (one applycal, field="<phase>,<targets>").
     target = re.search(
-        r'field="(\d+)",\s*gaintable=\[bandpass_table, phase_inf_table, flux_inf_table\],\s*'
+        r'field="([\d,]+)",\s*gaintable=\[bandpass_table, phase_inf_table, flux_inf_table\],\s*'
         r'gainfield=\["", "(\d+)", "(\d+)"\]',
         script,
     )
-    assert target, "the calibration script no longer applies phase_inf to the target this way"
+    assert target, "the calibration script no longer applies phase_inf to the phase calibrator's group this way"
     return {
         "science": science,
         "tsys_spwmap": _literal(script, r"tsys_spwmap = (\[[\d, ]*\])"),
@@ -94,7 +96,8 @@ def callib_text(choices: dict) -> str:
     # The target takes the phase calibrator's solutions: fldmap as a list is
     # index-based like spwmap (MS field id -> caltable field id).
     fldmap = list(range(len(choices["tsys_fields"])))
-    fldmap[int(choices["target"])] = int(choices["phase_field"])
+    for field in choices["target"].split(","):
+        fldmap[int(field)] = int(choices["phase_field"])
     for table in (t.phase_inf, t.flux_inf):
         lines.append(
             f"caltable='{table}' field='{choices['target']}' spw='{spw}' tinterp='linear' "

@@ -138,7 +138,8 @@ def test_cubes_get_the_rest_frequency_from_source(records_eb, tmp_path):
     truth, eb = records_eb
     (line,) = eb.rest_frequencies
     assert line.rest_freq_hz == pytest.approx(LINE_GHZ * 1e9)
-    result = generate_imaging(truth.ms, tmp_path / "imaging", with_calibrators=False)
+    # The unsplit MS (allow_raw): its SOURCE table is what is read here.
+    result = generate_imaging(truth.ms, tmp_path / "imaging", with_calibrators=False, allow_raw=True)
     cube = next(s for s in result.plan.cubes if s.spw == str(line.spw_id))
     assert cube.restfreq == f"{LINE_GHZ:.9g}GHz" and "SOURCE table" in " ".join(cube.notes)
     others = [s for s in result.plan.cubes if s.spw != str(line.spw_id)]

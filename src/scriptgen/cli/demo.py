@@ -188,15 +188,13 @@ def demo_goal(plan) -> dict:
     the continuum noise the radiometer equation predicts for this EB, with
     the cost of robust 0.5 weighting over natural weighting the imaging
     heuristics assume, and a resolution range of 0.8-1.25 times what the
-    array gives (five times the chosen cell, the cell being a fifth of the
-    beam).
+    array gives: the size (geometric mean of the axes, what QA2 compares) of
+    the beam the imaging heuristics expect from the PSF of the uv coverage.
     """
     from ..heuristics.imaging import ROBUST_NOISE_FACTOR
 
-    image = plan.continuum[0]
-    noise = next(est for key, est in plan.noise.items() if key.endswith("continuum"))
-    cell_arcsec = float(image.cell.removesuffix("arcsec"))
-    beam = 5 * cell_arcsec
+    key, noise = next((key, est) for key, est in plan.noise.items() if key.endswith("continuum"))
+    beam = plan.expected_beams[key].size
     return {
         "rms": f"{noise.sigma_jy * ROBUST_NOISE_FACTOR * 1e3:.4g} mJy",
         "beam_range": [f"{0.8 * beam:.3g} arcsec", f"{1.25 * beam:.3g} arcsec"],

@@ -187,6 +187,9 @@ class ImagingPlan:
     decisions: tuple[str, ...]
     #: Several EBs: one uvcontsub per EB (each in its own TOPO channels).
     contsubs: tuple[ContSub, ...] = ()
+    #: The restoring beam expected for each continuum image (keyed like
+    #: ``noise``: "<source> continuum"), from the PSF of the uv coverage.
+    expected_beams: Mapping[str, im.Beam] = field(default_factory=dict)
 
     @property
     def images(self) -> tuple[ImageSpec, ...]:
@@ -368,6 +371,7 @@ def plan_imaging(
     mask_cont = im.auto_mask(n_ant, dish, inputs.uv_l80_m, cube=False, sidelobe_level=sidelobe)
     mask_cube = im.auto_mask(n_ant, dish, inputs.uv_l80_m, cube=True, sidelobe_level=sidelobe)
     noise: dict[str, sens.NoiseEstimate] = {}
+    expected_beams: dict[str, im.Beam] = {}
     continuum: list[ImageSpec] = []
     cubes: list[ImageSpec] = []
     contsub_windows: dict[str, tuple[lf.LineFree, ...]] = {}
@@ -393,6 +397,7 @@ def plan_imaging(
             overlap, overlap_why = _overlap(eb, fids, pb)
             est = _with_overlap(est, overlap)
             noise[f"{name} continuum"] = est
+            expected_beams[f"{name} continuum"] = beam
             peak = _continuum_peak(inputs.spectra.get(name, {}))
             thr, thr_why = ip.dynamic_range_threshold(est.sigma_jy, peak, derive.band(eb), n_ant, dish)
             notes = (
@@ -548,6 +553,7 @@ def plan_imaging(
         noise=noise,
         header=tuple(header),
         decisions=tuple(decisions),
+        expected_beams=expected_beams,
     )
 
 
