@@ -130,6 +130,9 @@ def test_delivered_asdm_is_found_and_imported_by_step_0(tmp_path):
     asdm = raw / f"{UID}.asdm.sdm"
     exportasdm(vis=str(science), asdm=str(asdm))
     export_s = time.perf_counter() - start
+    # What exportasdm (CASA 6.7) writes: one scan, one intent, whatever the MS had.
+    _, exported_scans, _ = _rows((asdm / "Scan.xml").read_text())
+    assert [_field(r, "scanIntent").split()[2:] for r in exported_scans] == [["OBSERVE_TARGET"]]
     n_scans = restore_scans(str(asdm), field_intents)
     assert n_scans == len(original.fields)
 
