@@ -12,11 +12,13 @@ from __future__ import annotations
 import ast
 import json
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from scriptgen import casa_env, naming
+from scriptgen.derive import science_spws
 from scriptgen.generate import GenerateOptions, generate
 from scriptgen.inspect import inspect_ms
 from scriptgen.runner import run_script
@@ -119,3 +121,54 @@ def test_antpos_table_is_made_from_the_json_applied_and_rebuilt_with_applyonly(s
     rebuilt = _antpos_table(tmp_path / tables.antpos)
     for i, offset in OFFSETS_M.items():
         assert np.allclose(rebuilt[i], offset, atol=1e-6)
+
+
+def test_without_tsys_and_wvr_the_antenna_positions_still_reach_the_split(standard_eb, copy_ms, tmp_path):
+    """An EB whose snapshot has neither Tsys nor WVR (as Cycle-0 and some 7 m
+    EBs): the a-priori step must still apply the antenna position table, or
+    the split silently drops the corrections."""
+    ms = copy_ms(standard_eb.ms_path)
+    names, positions = _antennas(ms)
+    data = {names[i]: [float(c) for c in positions[i] + np.array(d)] for i, d in OFFSETS_M.items()}
+    given = tmp_path / "positions.json"
+    given.write_text(json.dumps({"data": data, "metadata": {"product_code": "antposalma"}}))
+
+    eb = inspect_ms(ms)
+    eb = replace(
+        eb,
+        tsys=(),
+        scans=tuple(s for s in eb.scans if "CALIBRATE_ATMOSPHERE" not in s.intents),
+        spws=tuple(s for s in eb.spws if s.kind.value != "WVR"),
+    )
+    fluxes = tmp_path / "fluxes.csv"
+    fluxes.write_text(standard_eb.calibrator_catalogue())
+    generate([eb], GenerateOptions(out_dir=tmp_path, calibrator_fluxes=fluxes, antpos=(given,)))
+    tables = naming.CalTables(naming.ms_name(eb.uid))
+    script = tmp_path / naming.calibration_script(tables.ms)
+    source = script.read_text()
+    titles = ast.literal_eval(source.split("step_title = ", 1)[1].split("\n}\n", 1)[0] + "\n}")
+    split_step = next(n for n, t in titles.items() if t.startswith("Split out science"))
+    run = run_script(script, tmp_path, mysteps=range(split_step + 1), timeout=1200)
+    assert run.ok, run.tail(60)
+    assert (tmp_path / tables.antpos).exists()
+
+    tb = casa_env.casatools().table()
+    tb.open(str(tmp_path / tables.split))
+    try:
+        sub = tb.query("DATA_DESC_ID==0 && ANTENNA1!=ANTENNA2")
+        a1, a2, split_data = sub.getcol("ANTENNA1"), sub.getcol("ANTENNA2"), sub.getcol("DATA")
+        sub.close()
+    finally:
+        tb.close()
+    tb.open(str(ms))
+    try:
+        sub = tb.query(f"DATA_DESC_ID=={science_spws(eb)[0]} && ANTENNA1!=ANTENNA2")
+        raw = sub.getcol("DATA")
+        sub.close()
+    finally:
+        tb.close()
+    moved = np.isin(a1, list(OFFSETS_M)) | np.isin(a2, list(OFFSETS_M))
+    change = np.abs(np.angle(split_data * np.conj(raw)))
+    print(f"[antpos] no Tsys/WVR: split phase change on corrected baselines max {np.degrees(change[..., moved].max()):.4f} deg")
+    assert change[..., moved].max() > np.radians(0.01)
+    assert change[..., ~moved].max() < np.radians(1e-4)

@@ -161,6 +161,9 @@ class StandardMode:
         decisions.append(Decision("antenna positions", antpos.reason))
 
         groups = cal.tsys_groups(eb) if tsys_spws else ()
+        # The antenna-position table exists only at run time (getantposalma
+        # may fail offline), so the step always runs: without Tsys and WVR it
+        # applies the antenna positions alone, or nothing.
         apply_apriori = bool(tsys_spws) or wvr.apply
         steps.append(
             _step(
@@ -174,7 +177,6 @@ class StandardMode:
                     "science_spw": cal.ids(science),
                     "all_fields": cal.ids(cal.calibrated_fields(eb)),
                 },
-                skipped=None if apply_apriori else "neither Tsys nor WVR tables: nothing to apply",
             )
         )
         for group in groups:
@@ -187,7 +189,9 @@ class StandardMode:
                 "Split out science SPWs",
                 context={
                     "spw": cal.ids(science),
-                    "datacolumn": "corrected" if apply_apriori else "data",
+                    # None: decided at run time by whether an antenna
+                    # position table was applied.
+                    "datacolumn": "corrected" if apply_apriori else None,
                     "renumbering": ", ".join(f"{s}->{n}" for s, n in sorted(split_ids.items())),
                 },
             )
