@@ -1,14 +1,10 @@
-# ALMA data reduction script: regenerate the calibrated data of a delivery.
-# Written by scriptgen; an editable draft.
+# scriptForPI.py: regenerate the calibrated data of a delivery
+# Written by scriptgen 0.1.0: a draft to read and edit; every step
+# says what it does and why.
 #
-# Run it from the delivery's script/ folder, with the raw data of every EB in
-# ../raw/ (the ASDM <uid>.asdm.sdm as the archive unpacks it, or <uid>, or an
-# MS <uid>.ms) and the delivered calibration tables in ../calibration/:
-#
-#     cd script && python scriptForPI.py
-#
-# (With scriptgen installed, "scriptgen run scriptForPI.py" does the same with
-# CASA set up offline and the log in scriptForPI.py.log.)
+# The raw data of every EB is in ../raw/ (the ASDM <uid>.asdm.sdm as the
+# archive unpacks it, or <uid>, or an MS <uid>.ms) and the delivered
+# calibration tables in ../calibration/.
 #
 # Everything it makes goes into ../calibrated/; the raw data is only read.
 # For each EB it links the ASDM (or copies the MS) into calibrated/, copies
@@ -26,6 +22,15 @@
 #   USEMS        True takes ../raw/<uid>.ms even when the ASDM is there
 #                (default False: the ASDM when present, else the MS).
 #   mysteps      the steps to run, e.g. [2, 3] (default: all).
+#
+# Run it from the delivery's script/ folder (cd script):
+#   scriptgen run scriptForPI.py
+# (CASA set up offline, the log streamed to the file beside the script), or
+#   python scriptForPI.py
+# or only some steps (numbers in step_title below):
+#   python -c "mysteps = [2, 3]; exec(open('scriptForPI.py').read())"
+# In the CASA shell: mysteps = [2, 3]; exec(open('scriptForPI.py').read())
+# Each step removes what it recreates, so it can be rerun.
 
 import os
 import shutil
@@ -81,66 +86,75 @@ def require_casa(script):
 
 
 require_casa("scriptForPI.py")
+from casatasks import (
+    casalog,
+    concat,
+    split,
+)
 
-from casatasks import casalog, concat, split
+# ---------------------------------------------------------------------------
+# Helpers (written by scriptgen; they need only the Python standard library
+# and CASA).
 
-SPACESAVING = globals().get("SPACESAVING", 0)
-DOSPLIT = globals().get("DOSPLIT", False)
-USEMS = globals().get("USEMS", False)
-if SPACESAVING not in (0, 1, 2, 3):
-    sys.exit("SPACESAVING must be 0, 1, 2 or 3, not %r" % (SPACESAVING,))
 
-step_title = {
-    0: "Checking free disk space",
-    1: "Linking or copying the raw data of each EB",
-    2: "Copying the delivered calibration tables",
-    3: "Applying the delivered calibration of each EB",
-    4: "Splitting the science targets into one MS (DOSPLIT)",
-}
+def announce(step, title):
+    """Say which step starts, on the terminal and in the CASA log.
 
-thesteps = list(globals().get("mysteps") or step_title)
+    The one banner every script prints ("# Step 3: title"); the runner
+    follows a script's progress by it.
+    """
+    from casatasks import casalog
 
-#: The EBs of this delivery: uid -> the names scriptForPI works with.
-ebs = {
-    "uid___A002_Xsyn_Xb2b": {
-        "ms": "uid___A002_Xsyn_Xb2b.ms",
-        "calibration_script": "uid___A002_Xsyn_Xb2b.ms.scriptForCalibration.py",
-        "delivered": [
-            "uid___A002_Xsyn_Xb2b.ms.tsys",
-            "uid___A002_Xsyn_Xb2b.ms.wvr",
-            "uid___A002_Xsyn_Xb2b.ms.antpos",
-            "uid___A002_Xsyn_Xb2b.ms.antpos.json",
-            "uid___A002_Xsyn_Xb2b.ms.split.bandpass",
-            "uid___A002_Xsyn_Xb2b.ms.split.phase_int",
-            "uid___A002_Xsyn_Xb2b.ms.split.phase_inf",
-            "uid___A002_Xsyn_Xb2b.ms.split.flux_inf",
-            "uid___A002_Xsyn_Xb2b.ms.split.fluxscale.json",
-            "uid___A002_Xsyn_Xb2b.ms.flagtemplate.txt",
-            "uid___A002_Xsyn_Xb2b.ms.split.ampli_inf",
-            "uid___A002_Xsyn_Xb2b.ms.split.phasediff_inf",
-        ],
-        "split": "uid___A002_Xsyn_Xb2b.ms.split",
-        "split_cal": "uid___A002_Xsyn_Xb2b.ms.split.cal",
-    },
-}
-flux_script = None
-#: Files of the whole goal in ../calibration/ (the fluxes the flux script set).
-goal_delivered = []
-calibrated_ms = "calibrated.ms"
-calibrated_final_ms = "calibrated_final.ms"
+    message = "# Step %d: %s" % (step, title)
+    print(message, flush=True)
+    casalog.post(message)
 
-#: Peak size of ../calibrated/ relative to the raw data (see disk_space_verdict).
-DISK_SPACE_FACTOR = 6.0
 
-_this = globals().get("__file__", "")
-if os.path.basename(_this).endswith("scriptForPI.py"):
-    script_dir = os.path.dirname(os.path.abspath(_this))
-else:
-    script_dir = os.getcwd()
-delivery_dir = os.path.dirname(script_dir)
-raw_dir = os.path.join(delivery_dir, "raw")
-calibration_dir = os.path.join(delivery_dir, "calibration")
-calibrated_dir = os.path.join(delivery_dir, "calibrated")
+def select_steps(step_title, requested):
+    """The steps to run, in the order asked: ``mysteps`` if the caller set one, else all.
+
+    A step number the script does not have stops the script before it does
+    anything, naming the steps it has: running nothing (or something else)
+    for a mistyped number would look like success.
+    """
+    if not requested:
+        return sorted(step_title)
+    unknown = [step for step in requested if step not in step_title]
+    if unknown:
+        raise SystemExit(
+            "unknown step(s) %s in mysteps; this script's steps are %s"
+            % (
+                unknown,
+                ", ".join("%d (%s)" % (n, step_title[n]) for n in sorted(step_title)),
+            )
+        )
+    return list(requested)
+
+
+def remove_outputs(*paths):
+    """Delete what a step is about to recreate: each path and its ``.flagversions``.
+
+    Only names inside the working folder are deleted: a path outside it
+    (absolute elsewhere, or climbing out with ``..``) or the folder itself
+    is refused, whatever put it there, so a script can never delete
+    someone else's data. A symbolic link is removed as a link; what it
+    points to is left alone.
+    """
+    import os
+    import shutil
+
+    here = os.path.abspath(os.curdir)
+    for path in paths:
+        full = os.path.abspath(path)
+        if full == here or os.path.commonpath([here, full]) != here:
+            raise RuntimeError(
+                "refusing to delete %r: not a name inside %s" % (path, here)
+            )
+        for candidate in (path, path + ".flagversions"):
+            if os.path.isdir(candidate) and not os.path.islink(candidate):
+                shutil.rmtree(candidate)
+            elif os.path.lexists(candidate):
+                os.remove(candidate)
 
 
 def raw_data_kind(path):
@@ -255,32 +269,77 @@ def run_script(path, applyonly):
     exec(code, namespace)
 
 
-def remove_path(path):
-    """Delete a file or a folder tree if it exists."""
-    import os
-    import shutil
-
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path)
-    elif os.path.lexists(path):
-        os.remove(path)
-
-
 def copy_path(source, destination):
-    """Copy a file or a folder tree, replacing what is at ``destination``."""
+    """Copy a file or a folder tree, replacing what is at ``destination`` (in the working folder)."""
     import os
     import shutil
 
-    remove_path(destination)
+    remove_outputs(destination)
     if os.path.isdir(source):
         shutil.copytree(source, destination)
     else:
         shutil.copy2(source, destination)
 
 
-def announce(step):
-    casalog.post("Step %d %s" % (step, step_title[step]), "INFO", "scriptForPI")
-    print("# Step %d %s" % (step, step_title[step]))
+# ---------------------------------------------------------------------------
+# Steps: mysteps = [...] before running the script selects some of them.
+
+step_title = {
+    0: "Checking free disk space",
+    1: "Linking or copying the raw data of each EB",
+    2: "Copying the delivered calibration tables",
+    3: "Applying the delivered calibration of each EB",
+    4: "Splitting the science targets into one MS (DOSPLIT)",
+}
+thesteps = select_steps(step_title, globals().get("mysteps") or [])
+
+SPACESAVING = globals().get("SPACESAVING", 0)
+DOSPLIT = globals().get("DOSPLIT", False)
+USEMS = globals().get("USEMS", False)
+if SPACESAVING not in (0, 1, 2, 3):
+    sys.exit("SPACESAVING must be 0, 1, 2 or 3, not %r" % (SPACESAVING,))
+
+#: The EBs of this delivery: uid -> the names scriptForPI works with.
+ebs = {
+    "uid___A002_Xsyn_Xb2b": {
+        "ms": "uid___A002_Xsyn_Xb2b.ms",
+        "calibration_script": "uid___A002_Xsyn_Xb2b.ms.scriptForCalibration.py",
+        "delivered": [
+            "uid___A002_Xsyn_Xb2b.ms.tsys",
+            "uid___A002_Xsyn_Xb2b.ms.wvr",
+            "uid___A002_Xsyn_Xb2b.ms.antpos",
+            "uid___A002_Xsyn_Xb2b.ms.antpos.json",
+            "uid___A002_Xsyn_Xb2b.ms.split.bandpass",
+            "uid___A002_Xsyn_Xb2b.ms.split.phase_int",
+            "uid___A002_Xsyn_Xb2b.ms.split.phase_inf",
+            "uid___A002_Xsyn_Xb2b.ms.split.flux_inf",
+            "uid___A002_Xsyn_Xb2b.ms.split.fluxscale.json",
+            "uid___A002_Xsyn_Xb2b.ms.flagtemplate.txt",
+            "uid___A002_Xsyn_Xb2b.ms.split.ampli_inf",
+            "uid___A002_Xsyn_Xb2b.ms.split.phasediff_inf",
+        ],
+        "split": "uid___A002_Xsyn_Xb2b.ms.split",
+        "split_cal": "uid___A002_Xsyn_Xb2b.ms.split.cal",
+    },
+}
+flux_script = None
+#: Files of the whole goal in ../calibration/ (the fluxes the flux script set).
+goal_delivered = []
+calibrated_ms = "calibrated.ms"
+calibrated_final_ms = "calibrated_final.ms"
+
+#: Peak size of ../calibrated/ relative to the raw data (see disk_space_verdict).
+DISK_SPACE_FACTOR = 6.0
+
+_this = globals().get("__file__", "")
+if os.path.basename(_this).endswith("scriptForPI.py"):
+    script_dir = os.path.dirname(os.path.abspath(_this))
+else:
+    script_dir = os.getcwd()
+delivery_dir = os.path.dirname(script_dir)
+raw_dir = os.path.join(delivery_dir, "raw")
+calibration_dir = os.path.join(delivery_dir, "calibration")
+calibrated_dir = os.path.join(delivery_dir, "calibrated")
 
 
 for folder in (raw_dir, calibration_dir):
@@ -292,9 +351,11 @@ for folder in (raw_dir, calibration_dir):
 os.makedirs(calibrated_dir, exist_ok=True)
 os.chdir(calibrated_dir)
 
+
+# Step 0
 mystep = 0
 if mystep in thesteps:
-    announce(mystep)
+    announce(mystep, step_title[mystep])
     raw_bytes = sum(folder_size(locate_raw_data(raw_dir, uid, USEMS)[1]) for uid in ebs)
     free_bytes = shutil.disk_usage(calibrated_dir).free
     enough, needed = disk_space_verdict(raw_bytes, free_bytes, DISK_SPACE_FACTOR)
@@ -309,14 +370,14 @@ if mystep in thesteps:
             % (needed / 1e9, free_bytes / 1e9, calibrated_dir)
         )
 
+
+# Step 1
 mystep = 1
 if mystep in thesteps:
-    announce(mystep)
+    announce(mystep, step_title[mystep])
     for uid, eb in sorted(ebs.items()):
         kind, path = locate_raw_data(raw_dir, uid, USEMS)
-        remove_path(eb["ms"])
-        remove_path(eb["ms"] + ".flagversions")
-        remove_path(uid)
+        remove_outputs(eb["ms"], uid)
         if kind == "asdm":
             # A link, not a copy: the EB's calibration script imports the
             # ASDM itself (its first step), with the analyst's options.
@@ -325,9 +386,11 @@ if mystep in thesteps:
             # A copy: the calibration writes into the MS, the raw data stays as it is.
             copy_path(path, eb["ms"])
 
+
+# Step 2
 mystep = 2
 if mystep in thesteps:
-    announce(mystep)
+    announce(mystep, step_title[mystep])
     for uid, eb in sorted(ebs.items()):
         missing = []
         for name in eb["delivered"]:
@@ -347,29 +410,32 @@ if mystep in thesteps:
         else:
             print("Not in the delivery: %s (it will be computed again)" % name)
 
+
+# Step 3
 mystep = 3
 if mystep in thesteps:
-    announce(mystep)
+    announce(mystep, step_title[mystep])
     for uid, eb in sorted(ebs.items()):
         run_script(os.path.join(script_dir, eb["calibration_script"]), applyonly=True)
         os.chdir(calibrated_dir)
         for path in space_saving_removals(
             SPACESAVING, eb["ms"], eb["split"], eb["split_cal"], False
         ):
-            remove_path(path)
-            remove_path(path + ".flagversions")
+            remove_outputs(path)
 
+
+# Step 4
 mystep = 4
 if mystep in thesteps and DOSPLIT:
-    announce(mystep)
+    announce(mystep, step_title[mystep])
     if os.path.isdir(calibrated_ms):
         sources = [calibrated_ms]
     else:
         sources = [eb["split_cal"] for uid, eb in sorted(ebs.items())]
-    remove_path(calibrated_final_ms)
+    remove_outputs(calibrated_final_ms)
     if len(sources) > 1:
         concatenated = calibrated_final_ms + ".concat"
-        remove_path(concatenated)
+        remove_outputs(concatenated)
         concat(vis=sources, concatvis=concatenated)
         sources = [concatenated]
     split(
@@ -379,4 +445,4 @@ if mystep in thesteps and DOSPLIT:
         datacolumn="data",
     )
     if sources[0] == calibrated_final_ms + ".concat":
-        remove_path(sources[0])
+        remove_outputs(sources[0])

@@ -1,9 +1,6 @@
-# ALMA data reduction script: flux equalisation across the EBs of one science goal.
-# Written by scriptgen; an editable draft. Run it in the folder holding the
-# EBs' calibrated data, after each EB's calibration script, with
-# "scriptgen run scriptForFluxCalibration.py" (CASA set up offline, the log
-# beside the script) or with CASA's Python ("python scriptForFluxCalibration.py").
-# "scriptgen run ." runs the calibration scripts, then this one.
+# scriptForFluxCalibration.py: flux equalisation across the EBs of one science goal
+# Written by scriptgen 0.1.0: a draft to read and edit; every step
+# says what it does and why.
 #
 # Each EB transferred the flux scale from its own flux calibrator to the phase
 # calibrator 'Jsyn_phase'; their results differ by the flux calibrator's
@@ -12,14 +9,20 @@
 # 'allFluxes.csv', sets the average as the calibrator's model in each EB, re-solves
 # the amplitude gains against it and applies them (calwt=False) to the
 # calibrator and its targets, then concatenates the EBs into 'calibrated.ms'.
-#
-# To run some steps only, set e.g. mysteps = [1, 2] before running the script.
 # To impose other fluxes, edit average_flux_jy in 'allFluxes.csv' and rerun
-# from step 1. Every step can be rerun on its own: DATA is never changed.
+# from step 1. DATA is never changed.
+#
+# Run it where the EBs' calibrated data are (after their calibration scripts):
+#   scriptgen run scriptForFluxCalibration.py
+# (CASA set up offline, the log streamed to the file beside the script), or
+#   python scriptForFluxCalibration.py
+# or only some steps (numbers in step_title below):
+#   python -c "mysteps = [1, 2]; exec(open('scriptForFluxCalibration.py').read())"
+# In the CASA shell: mysteps = [1, 2]; exec(open('scriptForFluxCalibration.py').read())
+# Each step removes what it recreates, so it can be rerun.
+# "scriptgen run ." runs the calibration scripts, then this one.
 
-import json
 import os
-import shutil
 
 
 # CASA needs its measures data to start. Without it this stops with one
@@ -71,65 +74,87 @@ def require_casa(script):
 
 
 require_casa("scriptForFluxCalibration.py")
+from casatasks import (
+    applycal,
+    casalog,
+    clearcal,
+    concat,
+    gaincal,
+    setjy,
+    split,
+)
 
-from casatasks import applycal, casalog, clearcal, concat, gaincal, setjy, split
+# ---------------------------------------------------------------------------
+# Helpers (written by scriptgen; they need only the Python standard library
+# and CASA).
 
-step_title = {
-    0: "Phase calibrator fluxes of each EB and their average",
-    1: "Setting the averaged flux of the phase calibrator and re-solving its amplitude gains",
-    2: "Applying the equalised flux scale",
-    3: "Concatenating the EBs into one calibrated MS",
-}
 
-thesteps = list(globals().get("mysteps") or step_title)
+def announce(step, title):
+    """Say which step starts, on the terminal and in the CASA log.
 
-# scriptForPI sets applyonly = True: the fluxes the analyst used (delivered
-# in 'allFluxes.csv', possibly edited by hand) are then used as they are.
-applyonly = globals().get("applyonly", False)
+    The one banner every script prints ("# Step 3: title"); the runner
+    follows a script's progress by it.
+    """
+    from casatasks import casalog
 
-#: Per EB: its MS name -> what this script reads and writes for it.
-ebs = {
-    "uid___A002_Xsyn_X10.ms": {
-        "split_cal": "uid___A002_Xsyn_X10.ms.split.cal",
-        "fluxscale_results": "uid___A002_Xsyn_X10.ms.split.fluxscale.json",
-        "equalised_gains": "uid___A002_Xsyn_X10.ms.split.cal.flux_equalised",
-        "phase_calibrator": "Jsyn_phase",
-        "targets": ["SynTarget"],
-    },
-    "uid___A002_Xsyn_X11.ms": {
-        "split_cal": "uid___A002_Xsyn_X11.ms.split.cal",
-        "fluxscale_results": "uid___A002_Xsyn_X11.ms.split.fluxscale.json",
-        "equalised_gains": "uid___A002_Xsyn_X11.ms.split.cal.flux_equalised",
-        "phase_calibrator": "Jsyn_phase",
-        "targets": ["SynTarget"],
-    },
-}
+    message = "# Step %d: %s" % (step, title)
+    print(message, flush=True)
+    casalog.post(message)
 
-# The goal's science windows: for each, the window id it has in each EB's
-# calibrated data (windows at the same sky frequency, matched by scriptgen).
-windows = [
-    {"uid___A002_Xsyn_X10.ms": 0, "uid___A002_Xsyn_X11.ms": 0},  # 90.5000 GHz
-    {"uid___A002_Xsyn_X10.ms": 1, "uid___A002_Xsyn_X11.ms": 1},  # 92.5000 GHz
-    {"uid___A002_Xsyn_X10.ms": 2, "uid___A002_Xsyn_X11.ms": 2},  # 102.5000 GHz
-    {"uid___A002_Xsyn_X10.ms": 3, "uid___A002_Xsyn_X11.ms": 3},  # 104.5000 GHz
-]
 
-flux_csv = "allFluxes.csv"
-calibrated_ms = "calibrated.ms"
+def select_steps(step_title, requested):
+    """The steps to run, in the order asked: ``mysteps`` if the caller set one, else all.
 
-# Weights of the average:
-# each EB's flux uncertainty is fluxscale's statistical error and the 5 %
-# systematic flux-scale uncertainty (Band 3; ALMA flux accuracy 5 % Bands
-# 3-4, 10 % 6-7, 20 % 8-9) in quadrature, so no EB dominates by its
-# statistical error alone
-# Edit the fraction to weigh otherwise (0 weighs by fluxscale's statistical
-# errors alone).
-systematic_fraction = 0.05
+    A step number the script does not have stops the script before it does
+    anything, naming the steps it has: running nothing (or something else)
+    for a mistyped number would look like success.
+    """
+    if not requested:
+        return sorted(step_title)
+    unknown = [step for step in requested if step not in step_title]
+    if unknown:
+        raise SystemExit(
+            "unknown step(s) %s in mysteps; this script's steps are %s"
+            % (
+                unknown,
+                ", ".join("%d (%s)" % (n, step_title[n]) for n in sorted(step_title)),
+            )
+        )
+    return list(requested)
 
-# Time between the EBs:
-# the EBs span 1.0 days (at most 14): the phase calibrator's flux is taken
-# to be the same in all of them
-variability_note = ""
+
+def remove_outputs(*paths):
+    """Delete what a step is about to recreate: each path and its ``.flagversions``.
+
+    Only names inside the working folder are deleted: a path outside it
+    (absolute elsewhere, or climbing out with ``..``) or the folder itself
+    is refused, whatever put it there, so a script can never delete
+    someone else's data. A symbolic link is removed as a link; what it
+    points to is left alone.
+    """
+    import os
+    import shutil
+
+    here = os.path.abspath(os.curdir)
+    for path in paths:
+        full = os.path.abspath(path)
+        if full == here or os.path.commonpath([here, full]) != here:
+            raise RuntimeError(
+                "refusing to delete %r: not a name inside %s" % (path, here)
+            )
+        for candidate in (path, path + ".flagversions"):
+            if os.path.isdir(candidate) and not os.path.islink(candidate):
+                shutil.rmtree(candidate)
+            elif os.path.lexists(candidate):
+                os.remove(candidate)
+
+
+def load_json(path):
+    """What :func:`save_json` wrote (a step's results read by a later step or script)."""
+    import json
+
+    with open(path) as handle:
+        return json.load(handle)
 
 
 def phase_calibrator_fluxes(results, field_name):
@@ -324,66 +349,116 @@ def field_selection(vis, names):
     return ",".join(str(i) for i in sorted(ids))
 
 
-def announce(step):
-    casalog.post(
-        "Step %d %s" % (step, step_title[step]), "INFO", "scriptForFluxCalibration"
-    )
-    print("# Step %d %s" % (step, step_title[step]))
+# ---------------------------------------------------------------------------
+# Steps: mysteps = [...] before running the script selects some of them.
+
+step_title = {
+    0: "Phase calibrator fluxes of each EB and their average",
+    1: "Setting the averaged flux of the phase calibrator and re-solving its amplitude gains",
+    2: "Applying the equalised flux scale",
+    3: "Concatenating the EBs into one calibrated MS",
+}
+thesteps = select_steps(step_title, globals().get("mysteps") or [])
+
+# scriptForPI sets applyonly = True: the fluxes the analyst used (delivered
+# in 'allFluxes.csv', possibly edited by hand) are then used as they are.
+applyonly = globals().get("applyonly", False)
+
+#: Per EB: its MS name -> what this script reads and writes for it.
+ebs = {
+    "uid___A002_Xsyn_X10.ms": {
+        "split_cal": "uid___A002_Xsyn_X10.ms.split.cal",
+        "fluxscale_results": "uid___A002_Xsyn_X10.ms.split.fluxscale.json",
+        "equalised_gains": "uid___A002_Xsyn_X10.ms.split.cal.flux_equalised",
+        "phase_calibrator": "Jsyn_phase",
+        "targets": ["SynTarget"],
+    },
+    "uid___A002_Xsyn_X11.ms": {
+        "split_cal": "uid___A002_Xsyn_X11.ms.split.cal",
+        "fluxscale_results": "uid___A002_Xsyn_X11.ms.split.fluxscale.json",
+        "equalised_gains": "uid___A002_Xsyn_X11.ms.split.cal.flux_equalised",
+        "phase_calibrator": "Jsyn_phase",
+        "targets": ["SynTarget"],
+    },
+}
+
+# The goal's science windows: for each, the window id it has in each EB's
+# calibrated data (windows at the same sky frequency, matched by scriptgen).
+windows = [
+    {"uid___A002_Xsyn_X10.ms": 0, "uid___A002_Xsyn_X11.ms": 0},  # 90.5000 GHz
+    {"uid___A002_Xsyn_X10.ms": 1, "uid___A002_Xsyn_X11.ms": 1},  # 92.5000 GHz
+    {"uid___A002_Xsyn_X10.ms": 2, "uid___A002_Xsyn_X11.ms": 2},  # 102.5000 GHz
+    {"uid___A002_Xsyn_X10.ms": 3, "uid___A002_Xsyn_X11.ms": 3},  # 104.5000 GHz
+]
+
+flux_csv = "allFluxes.csv"
+calibrated_ms = "calibrated.ms"
+
+# Weights of the average:
+# each EB's flux uncertainty is fluxscale's statistical error and the 5 %
+# systematic flux-scale uncertainty (Band 3; ALMA flux accuracy 5 % Bands
+# 3-4, 10 % 6-7, 20 % 8-9) in quadrature, so no EB dominates by its
+# statistical error alone
+# Edit the fraction to weigh otherwise (0 weighs by fluxscale's statistical
+# errors alone).
+systematic_fraction = 0.05
+
+# Time between the EBs:
+# the EBs span 1.0 days (at most 14): the phase calibrator's flux is taken
+# to be the same in all of them
+variability_note = ""
 
 
-def remove(path):
-    if os.path.isdir(path):
-        shutil.rmtree(path)
-    elif os.path.exists(path):
-        os.remove(path)
-
-
-# Phase calibrator fluxes of each EB and their average
+# Step 0
 mystep = 0
-if mystep in thesteps and applyonly and os.path.exists(flux_csv):
-    announce(mystep)
-    print("applyonly: using the delivered " + flux_csv)
-elif mystep in thesteps:
-    announce(mystep)
-    per_eb = {}
-    frequencies = {}
-    for ms, eb in sorted(ebs.items()):
-        with open(eb["fluxscale_results"]) as handle:
-            results = json.load(handle)
-        per_eb[ms] = phase_calibrator_fluxes(results, eb["phase_calibrator"])
-        for spw in per_eb[ms]:
-            frequencies[(ms, spw)] = window_frequency_ghz(results, spw)
-    rows = equalised_fluxes(per_eb, windows, systematic_fraction)
-    if variability_note:
-        print(variability_note)
-        casalog.post(variability_note, "WARN", "scriptForFluxCalibration")
-    for row in rows:
-        row["field"] = ebs[row["ms"]]["phase_calibrator"]
-        row["frequency_ghz"] = frequencies.get((row["ms"], row["spw"]))
-        print(
-            "%s spw %d: %s Jy, average %.4f +/- %.4f Jy"
-            % (
-                row["ms"],
-                row["spw"],
-                "not measured" if row["flux_jy"] is None else "%.4f" % row["flux_jy"],
-                row["average_flux_jy"],
-                row["average_error_jy"],
+if mystep in thesteps:
+    announce(mystep, step_title[mystep])
+    if applyonly and os.path.exists(flux_csv):
+        print("applyonly: using the delivered " + flux_csv)
+    else:
+        per_eb = {}
+        frequencies = {}
+        for ms, eb in sorted(ebs.items()):
+            results = load_json(eb["fluxscale_results"])
+            per_eb[ms] = phase_calibrator_fluxes(results, eb["phase_calibrator"])
+            for spw in per_eb[ms]:
+                frequencies[(ms, spw)] = window_frequency_ghz(results, spw)
+        rows = equalised_fluxes(per_eb, windows, systematic_fraction)
+        if variability_note:
+            print(variability_note)
+            casalog.post(variability_note, "WARN", "scriptForFluxCalibration")
+        for row in rows:
+            row["field"] = ebs[row["ms"]]["phase_calibrator"]
+            row["frequency_ghz"] = frequencies.get((row["ms"], row["spw"]))
+            print(
+                "%s spw %d: %s Jy, average %.4f +/- %.4f Jy"
+                % (
+                    row["ms"],
+                    row["spw"],
+                    (
+                        "not measured"
+                        if row["flux_jy"] is None
+                        else "%.4f" % row["flux_jy"]
+                    ),
+                    row["average_flux_jy"],
+                    row["average_error_jy"],
+                )
             )
-        )
-    write_flux_csv(flux_csv, rows)
+        write_flux_csv(flux_csv, rows)
 
-# Setting the averaged flux of the phase calibrator and re-solving its amplitudes
-# The model and the solve are one step because applying (next step) resets
-# the model column. One amplitude per antenna and window over the whole EB
-# (combine='scan'): the data are calibrated already, what is left to correct
-# is the flux scale, and one solution per EB keeps noise out of it.
-# amplitude only (calmode='a': phases are solved, or already applied,
-# separately) and one solution for both polarisations (gaintype='T', sqrt(2)
-# more signal-to-noise): as the observatory generator almaqa2csg, delivered
-# scripts and the pipeline solve flux-transfer amplitudes
+
+# Step 1
 mystep = 1
 if mystep in thesteps:
-    announce(mystep)
+    announce(mystep, step_title[mystep])
+    # The model and the solve are one step because applying (next step) resets
+    # the model column. One amplitude per antenna and window over the whole EB
+    # (combine='scan'): the data are calibrated already, what is left to correct
+    # is the flux scale, and one solution per EB keeps noise out of it.
+    # amplitude only (calmode='a': phases are solved, or already applied,
+    # separately) and one solution for both polarisations (gaintype='T', sqrt(2)
+    # more signal-to-noise): as the observatory generator almaqa2csg, delivered
+    # scripts and the pipeline solve flux-transfer amplitudes
     averages = read_flux_csv(flux_csv)
     for ms, eb in sorted(ebs.items()):
         calibrator = field_selection(eb["split_cal"], [eb["phase_calibrator"]])
@@ -398,7 +473,7 @@ if mystep in thesteps:
                 fluxdensity=[flux, 0, 0, 0],
                 usescratch=True,
             )
-        remove(eb["equalised_gains"])
+        remove_outputs(eb["equalised_gains"])
         gaincal(
             vis=eb["split_cal"],
             caltable=eb["equalised_gains"],
@@ -409,14 +484,15 @@ if mystep in thesteps:
             calmode="a",
         )
 
-# Applying the equalised flux scale
-# Into CORRECTED_DATA of the calibrated data (DATA keeps each EB's own
-# scale), with calwt=False: the weights were set by the calibration already.
-# clearcal first copies DATA to CORRECTED_DATA for every field, so the
-# calibrators that are not rescaled keep their data.
+
+# Step 2
 mystep = 2
 if mystep in thesteps:
-    announce(mystep)
+    announce(mystep, step_title[mystep])
+    # Into CORRECTED_DATA of the calibrated data (DATA keeps each EB's own
+    # scale), with calwt=False: the weights were set by the calibration already.
+    # clearcal first copies DATA to CORRECTED_DATA for every field, so the
+    # calibrators that are not rescaled keep their data.
     for ms, eb in sorted(ebs.items()):
         clearcal(vis=eb["split_cal"])
         applycal(
@@ -430,15 +506,16 @@ if mystep in thesteps:
             flagbackup=False,
         )
 
-# Concatenating the EBs into one calibrated MS
+
+# Step 3
 mystep = 3
 if mystep in thesteps:
-    announce(mystep)
+    announce(mystep, step_title[mystep])
     concatenated = calibrated_ms + ".concat"
-    remove(concatenated)
-    remove(calibrated_ms)
+    remove_outputs(concatenated)
+    remove_outputs(calibrated_ms)
     concat(
         vis=[eb["split_cal"] for ms, eb in sorted(ebs.items())], concatvis=concatenated
     )
     split(vis=concatenated, outputvis=calibrated_ms, datacolumn="corrected")
-    remove(concatenated)
+    remove_outputs(concatenated)

@@ -1,8 +1,8 @@
-# uid___A002_Xsyn_X11.ms.scriptForCalibration.py
+# uid___A002_Xsyn_X11.ms.scriptForCalibration.py: calibration of one ALMA execution block
+# Written by scriptgen 0.1.0: a draft to read and edit; every step
+# says what it does and why.
 #
-# Calibration of one ALMA execution block, written by scriptgen 0.1.0
-# (observing mode 'standard'). A draft to read and edit: every step
-# says what it does and why; the values were chosen from the MS metadata.
+# The values were chosen from the MS metadata (observing mode 'standard').
 #
 # Execution block: 'uid___A002_Xsyn_X11', project '2024.1.00001.S'
 # CASA used at generation: casatasks 6.7.0.31
@@ -29,9 +29,9 @@
 #   python uid___A002_Xsyn_X11.ms.scriptForCalibration.py
 # or only some steps (numbers in step_title below):
 #   python -c "mysteps = [0, 1, 2]; exec(open('uid___A002_Xsyn_X11.ms.scriptForCalibration.py').read())"
-# In the CASA shell: mysteps = [3, 4]; exec(open('uid___A002_Xsyn_X11.ms.scriptForCalibration.py').read())
-# Each step removes what it recreates, so it can be rerun. With
-# applyonly = True (as scriptForPI sets it) the solving steps use the
+# In the CASA shell: mysteps = [0, 1, 2]; exec(open('uid___A002_Xsyn_X11.ms.scriptForCalibration.py').read())
+# Each step removes what it recreates, so it can be rerun.
+# With applyonly = True (as scriptForPI sets it) the solving steps use the
 # delivered calibration tables instead of solving again.
 
 import os
@@ -86,7 +86,6 @@ def require_casa(script):
 
 
 require_casa("uid___A002_Xsyn_X11.ms.scriptForCalibration.py")
-
 from casatasks import (
     applycal,
     bandpass,
@@ -111,40 +110,115 @@ from casatasks import (
 
 
 def announce(step, title):
-    """Say which step starts, on the terminal and in the CASA log."""
+    """Say which step starts, on the terminal and in the CASA log.
+
+    The one banner every script prints ("# Step 3: title"); the runner
+    follows a script's progress by it.
+    """
     from casatasks import casalog
 
     message = "# Step %d: %s" % (step, title)
-    print(message)
+    print(message, flush=True)
     casalog.post(message)
 
 
 def select_steps(step_title, requested):
-    """The steps to run: ``mysteps`` if the caller set one, else all.
+    """The steps to run, in the order asked: ``mysteps`` if the caller set one, else all.
 
-    Unknown step numbers are an error rather than silently nothing.
+    A step number the script does not have stops the script before it does
+    anything, naming the steps it has: running nothing (or something else)
+    for a mistyped number would look like success.
     """
     if not requested:
         return sorted(step_title)
-    unknown = [s for s in requested if s not in step_title]
+    unknown = [step for step in requested if step not in step_title]
     if unknown:
-        raise ValueError(
-            "unknown step(s) %s; steps are %s" % (unknown, sorted(step_title))
+        raise SystemExit(
+            "unknown step(s) %s in mysteps; this script's steps are %s"
+            % (
+                unknown,
+                ", ".join("%d (%s)" % (n, step_title[n]) for n in sorted(step_title)),
+            )
         )
     return list(requested)
 
 
 def remove_outputs(*paths):
-    """Delete what a step is about to recreate (tables, MSs, files, flag versions)."""
+    """Delete what a step is about to recreate: each path and its ``.flagversions``.
+
+    Only names inside the working folder are deleted: a path outside it
+    (absolute elsewhere, or climbing out with ``..``) or the folder itself
+    is refused, whatever put it there, so a script can never delete
+    someone else's data. A symbolic link is removed as a link; what it
+    points to is left alone.
+    """
     import os
     import shutil
 
+    here = os.path.abspath(os.curdir)
     for path in paths:
+        full = os.path.abspath(path)
+        if full == here or os.path.commonpath([here, full]) != here:
+            raise RuntimeError(
+                "refusing to delete %r: not a name inside %s" % (path, here)
+            )
         for candidate in (path, path + ".flagversions"):
             if os.path.isdir(candidate) and not os.path.islink(candidate):
                 shutil.rmtree(candidate)
             elif os.path.lexists(candidate):
                 os.remove(candidate)
+
+
+def has_flag_version(vis, name):
+    """Whether ``flagmanager`` saved a version ``name`` of ``vis`` (its FLAG_VERSION_LIST)."""
+    import os
+
+    listing = os.path.join(vis + ".flagversions", "FLAG_VERSION_LIST")
+    if not os.path.isfile(listing):
+        return False
+    with open(listing) as handle:
+        return any(line.split(" : ")[0].strip() == name for line in handle)
+
+
+def save_flags(vis, name, comment=""):
+    """Save the flags as version ``name``, replacing an older save of that name."""
+    from casatasks import flagmanager
+
+    if has_flag_version(vis, name):
+        flagmanager(vis=vis, mode="delete", versionname=name)
+    flagmanager(vis=vis, mode="save", versionname=name, comment=comment)
+
+
+def restore_flags(vis, name):
+    """Go back to flag version ``name`` if it exists (a rerun); say whether it did."""
+    from casatasks import flagmanager
+
+    if not has_flag_version(vis, name):
+        return False
+    flagmanager(vis=vis, mode="restore", versionname=name)
+    return True
+
+
+def plain_data(value):
+    """CASA's results (numpy arrays, numpy scalars) as JSON-ready data; NaN as None."""
+    if isinstance(value, dict):
+        return {str(key): plain_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_data(item) for item in value]
+    if hasattr(value, "tolist"):
+        return plain_data(value.tolist())
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def save_json(data, path):
+    """Write ``data`` as sorted, indented JSON (stable across reruns)."""
+    import json
+
+    with open(path, "w") as handle:
+        json.dump(plain_data(data), handle, indent=1, sort_keys=True)
+        handle.write("\n")
 
 
 def solve_now(applyonly, *tables):
@@ -169,56 +243,8 @@ def solve_now(applyonly, *tables):
     return True
 
 
-def has_flag_version(vis, name):
-    """Whether ``flagmanager`` saved a version ``name`` of ``vis``."""
-    import os
-
-    return os.path.isdir(os.path.join(vis + ".flagversions", "flags." + name))
-
-
-def save_flags(vis, name, comment=""):
-    """Save the flags as version ``name``, replacing an older save of that name."""
-    from casatasks import flagmanager
-
-    if has_flag_version(vis, name):
-        flagmanager(vis=vis, mode="delete", versionname=name)
-    flagmanager(vis=vis, mode="save", versionname=name, comment=comment)
-
-
-def restore_flags(vis, name):
-    """Go back to flag version ``name`` if it exists (a rerun); say whether it did."""
-    from casatasks import flagmanager
-
-    if not has_flag_version(vis, name):
-        return False
-    flagmanager(vis=vis, mode="restore", versionname=name)
-    return True
-
-
-def plain_data(value):
-    """fluxscale's result (numpy arrays, numpy scalars) as JSON-ready data."""
-    if isinstance(value, dict):
-        return {str(key): plain_data(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain_data(item) for item in value]
-    if hasattr(value, "tolist"):
-        return plain_data(value.tolist())
-    if isinstance(value, float) and value != value:
-        return None
-    return value
-
-
-def save_json(data, path):
-    """Write ``data`` as sorted, indented JSON (stable across reruns)."""
-    import json
-
-    with open(path, "w") as handle:
-        json.dump(plain_data(data), handle, indent=1, sort_keys=True)
-        handle.write("\n")
-
-
 # ---------------------------------------------------------------------------
-# Steps and options.
+# Steps: mysteps = [...] before running the script selects some of them.
 
 step_title = {
     0: "Import of the ASDM",
@@ -238,9 +264,9 @@ step_title = {
     14: "Application of the bandpass and gain cal tables",
     15: "Split out corrected column",
 }
+thesteps = select_steps(step_title, globals().get("mysteps") or [])
 
 applyonly = globals().get("applyonly", False)
-thesteps = select_steps(step_title, globals().get("mysteps") or [])
 
 # ---------------------------------------------------------------------------
 # Everything this script reads and writes.
@@ -268,6 +294,7 @@ refant = "DA42,DA48,DA47,DA43,DA44"
 tsys_spwmap = [0, 1, 2, 3, 4, 5, 6, 7, 8]
 
 
+# Step 0
 mystep = 0
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
@@ -290,6 +317,7 @@ if mystep in thesteps:
         )
 
 
+# Step 1
 mystep = 1
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
@@ -297,6 +325,7 @@ if mystep in thesteps:
     listobs(vis=vis, listfile=listobs_file)
 
 
+# Step 2
 mystep = 2
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
@@ -310,6 +339,7 @@ if mystep in thesteps:
     save_flags(vis, "Apriori", "after the a-priori flagging")
 
 
+# Step 3
 mystep = 3
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
@@ -327,6 +357,7 @@ if mystep in thesteps:
     save_flags(vis, "AnalystFlags", "after the analyst's flag template")
 
 
+# Step 4
 mystep = 4
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
@@ -344,6 +375,7 @@ if mystep in thesteps:
         )
 
 
+# Step 5
 mystep = 5
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
@@ -360,6 +392,7 @@ if mystep in thesteps:
         )
 
 
+# Step 6
 mystep = 6
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
@@ -400,6 +433,7 @@ if mystep in thesteps:
         gencal(vis=vis, caltable=antpos_table, caltype="antpos", infile=antpos_json)
 
 
+# Step 7
 mystep = 7
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
@@ -440,6 +474,7 @@ if mystep in thesteps:
         )
 
 
+# Step 8
 mystep = 8
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
@@ -456,6 +491,7 @@ if mystep in thesteps:
     save_flags(split_vis, "Original", "after the a-priori calibration and split")
 
 
+# Step 9
 mystep = 9
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
@@ -474,6 +510,7 @@ if mystep in thesteps:
     save_flags(split_vis, "InitialFlagging", "after shadow and edge flagging")
 
 
+# Step 10
 mystep = 10
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
@@ -491,6 +528,7 @@ if mystep in thesteps:
     )
 
 
+# Step 11
 mystep = 11
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
@@ -525,6 +563,7 @@ if mystep in thesteps:
         )
 
 
+# Step 12
 mystep = 12
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
@@ -571,6 +610,7 @@ if mystep in thesteps:
     save_flags(split_vis, "BeforeApplycal", "before applycal")
 
 
+# Step 13
 mystep = 13
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
@@ -589,6 +629,7 @@ if mystep in thesteps:
         save_json(fluxscale_results, fluxscale_file)
 
 
+# Step 14
 mystep = 14
 if mystep in thesteps:
     announce(mystep, step_title[mystep])
@@ -625,6 +666,7 @@ if mystep in thesteps:
     save_flags(split_vis, "AfterApplycal", "after applycal")
 
 
+# Step 15
 mystep = 15
 if mystep in thesteps:
     announce(mystep, step_title[mystep])

@@ -80,9 +80,9 @@ def preamble(
 #: Seconds CASA gets after SIGINT to unwind and close its tables, then after SIGTERM.
 GRACE_SECONDS = (60.0, 15.0)
 
-#: Step banners the emitted scripts print: calibration ("# Step 3: title"),
-#: flux equalisation and scriptForPI ("# Step 3 title"), imaging
-#: ("# 12:00:01  step 3: title").
+#: Step banners the emitted scripts print: every script today ("# Step 3:
+#: title", scripts/runtime.py's announce); scripts written by older
+#: scriptgen versions also "# Step 3 title" and "# 12:00:01  step 3: title".
 _BANNER = re.compile(r"^#\s+(?:\d\d:\d\d:\d\d\s+)?[Ss]tep\s+(\d+):?\s+(.*?)\s*$")
 
 #: Run in the child before the script: stop gracefully if our process is gone.

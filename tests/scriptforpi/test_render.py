@@ -77,7 +77,7 @@ def test_options_are_honoured_when_preset_and_default_otherwise():
         'SPACESAVING = globals().get("SPACESAVING", 0)',
         'DOSPLIT = globals().get("DOSPLIT", False)',
         'USEMS = globals().get("USEMS", False)',
-        'thesteps = list(globals().get("mysteps") or step_title)',
+        'thesteps = select_steps(step_title, globals().get("mysteps") or [])',
     ):
         assert line in source
     assert "shutil.disk_usage" in source
@@ -86,9 +86,9 @@ def test_options_are_honoured_when_preset_and_default_otherwise():
 
 def test_the_script_never_deletes_in_raw():
     source = _render(two_ebs(), make_environment(), with_flux_script=True)
-    # Every deletion goes through remove_path, called on names relative to calibrated/.
+    # Every deletion goes through remove_outputs, called on names relative to calibrated/.
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "remove_path":
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "remove_outputs":
             assert "raw_dir" not in ast.unparse(node)
     assert "os.chdir(calibrated_dir)" in source
 

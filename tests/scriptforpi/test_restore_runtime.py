@@ -10,10 +10,10 @@ from scriptgen.errors import ScriptgenError
 from scriptgen.heuristics.restore import science_spw
 from scriptgen.scripts.restore_runtime import (
     delivered_raw_data,
-    has_flag_version,
     unpack_flag_versions,
     version_warning,
 )
+from scriptgen.scripts.runtime import has_flag_version
 
 UID = "uid___A002_X1_X2"
 

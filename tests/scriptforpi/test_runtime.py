@@ -3,6 +3,7 @@
 import pytest
 
 from scriptgen.scripts import pi_runtime as rt
+from scriptgen.scripts.runtime import remove_outputs
 
 
 def make_asdm(path):
@@ -115,7 +116,8 @@ def test_run_script_gives_a_fresh_namespace_with_applyonly(tmp_path, monkeypatch
     assert (tmp_path / "seen.txt").read_text() == "(True, False, '__main__')"
 
 
-def test_copy_replaces_and_remove_is_quiet(tmp_path):
+def test_copy_replaces_and_remove_is_quiet(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     src = make_ms(tmp_path / "src.ms")
     dest = tmp_path / "dest.ms"
     make_ms(dest, size=1)
@@ -126,6 +128,6 @@ def test_copy_replaces_and_remove_is_quiet(tmp_path):
     (tmp_path / "f.json").write_text("{}")
     rt.copy_path(str(tmp_path / "f.json"), str(tmp_path / "g.json"))
     assert (tmp_path / "g.json").read_text() == "{}"
-    rt.remove_path(str(dest))
-    rt.remove_path(str(dest))
+    remove_outputs(str(dest))
+    remove_outputs(str(dest))
     assert not dest.exists()

@@ -9,7 +9,7 @@ bandpass, gains, fluxscale, applycal, split of the calibrated data).
 
 This module only *chooses*: every value comes from
 :mod:`scriptgen.heuristics.calibration`, and each step names the template
-part in ``templates/calibration/steps/`` that presents it.
+part in ``scriptgen/templates/calibration/steps/`` that presents it.
 """
 
 from __future__ import annotations

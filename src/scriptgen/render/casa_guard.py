@@ -9,7 +9,7 @@ plain ``python`` does not get it. :func:`require_casa` turns the failure
 into one line that names the fix.
 
 The renderer copies this function's source into each script
-(``templates/common/casa_guard.py.j2``), so the rules of the runtime
+(the ``preamble`` macro of ``scriptgen/templates/common/macros.j2``), so the rules of the runtime
 modules in :mod:`scriptgen.scripts` apply: standard library only, imported
 inside the body, no module-level names. It lives here, beside the template
 environment that offers it to every template, so that rendering never

@@ -6,12 +6,15 @@ hook refuses any plain string printed with ``{{ ... }}``: a template must
 write ``{{ value | py }}`` (a repr literal) or print a :class:`PySource`
 that Python built. Numbers and booleans print as their repr.
 
-Users can override single templates by passing a folder of their own; it is
-searched before the packaged templates (a Jinja ``ChoiceLoader``).
+The templates are package data (``scriptgen/templates``), loaded with
+Jinja's ``PackageLoader`` so that a checkout and an installed wheel read the
+same files. Users can override single templates by passing a folder of their
+own; it is searched before the packaged templates (a Jinja ``ChoiceLoader``).
 """
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +29,20 @@ class TemplateError(ScriptgenError):
     """A template that cannot be rendered (missing, or printing unsafe text)."""
 
 
+#: Where the templates live inside the scriptgen package.
+TEMPLATES_PACKAGE = ("scriptgen", "templates")
+
+
 def templates_dir() -> Path:
-    """The packaged templates: inside the wheel, or ``templates/`` of a checkout."""
-    here = Path(__file__).resolve().parent.parent
-    installed = here / "templates"
-    if installed.is_dir():
-        return installed
-    checkout = here.parent.parent / "templates"
-    if checkout.is_dir():
-        return checkout
-    raise TemplateError(f"scriptgen's templates are missing (looked in {installed} and {checkout})")
+    """The packaged templates (``scriptgen/templates``), as a folder on disk.
+
+    For users who copy a template to override it; rendering itself reads
+    them through the package loader.
+    """
+    folder = Path(str(resources.files(TEMPLATES_PACKAGE[0]).joinpath(TEMPLATES_PACKAGE[1])))
+    if not folder.is_dir():
+        raise TemplateError(f"scriptgen's templates are missing (looked in {folder})")
+    return folder
 
 
 def _finalize(value: Any) -> Any:
@@ -61,7 +68,7 @@ def _comment(text: str) -> PySource:
 
 
 def _casa_guard_source() -> PySource:
-    """The CASA import check every script template includes (common/casa_guard.py.j2)."""
+    """The CASA import check every script carries (the preamble macro of common/macros.j2)."""
     import inspect
 
     from . import casa_guard
@@ -75,7 +82,7 @@ def make_environment(user_templates: str | Path | None = None) -> jinja2.Environ
         raise TemplateError(f"templates folder {user_templates} does not exist or is not a folder")
     if user_templates is not None:
         loaders.append(jinja2.FileSystemLoader(str(user_templates)))
-    loaders.append(jinja2.FileSystemLoader(str(templates_dir())))
+    loaders.append(jinja2.PackageLoader(*TEMPLATES_PACKAGE))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,

@@ -2,14 +2,14 @@
 
 The observing mode (:mod:`scriptgen.modes`) decides the steps and their
 values; this module turns that plan into template context and renders
-``templates/calibration/scriptForCalibration.py.j2``, whose step parts
+``scriptgen/templates/calibration/scriptForCalibration.py.j2``, whose step parts
 present the decisions. Helper functions the script needs at run time are
-copied in from :mod:`.calibration_runtime`.
+copied in from :mod:`.runtime` (shared by every script) and
+:mod:`.calibration_runtime`.
 """
 
 from __future__ import annotations
 
-import inspect
 import textwrap
 from importlib import metadata
 
@@ -20,22 +20,21 @@ from ..model import ExecBlock
 from ..modes import CalibrationPlan, PlanOptions
 from ..modes import registry
 from ..render import PySource, render_python
-from . import calibration_runtime
+from . import calibration_runtime, runtime
+from .step import Step, wrap_notes
 
 TEMPLATE = "calibration/scriptForCalibration.py.j2"
 
-#: Runtime helpers copied into the script, in this order.
+#: Shared helpers the steps call besides the skeleton's, then this script's own.
 RUNTIME_FUNCTIONS = (
-    calibration_runtime.announce,
-    calibration_runtime.select_steps,
-    calibration_runtime.remove_outputs,
+    runtime.save_flags,
+    runtime.restore_flags,
+    runtime.save_json,
     calibration_runtime.solve_now,
-    calibration_runtime.has_flag_version,
-    calibration_runtime.save_flags,
-    calibration_runtime.restore_flags,
-    calibration_runtime.plain_data,
-    calibration_runtime.save_json,
 )
+
+#: Standard-library modules the steps use.
+MODULES = ("os",)
 
 #: casatasks the script imports (explicitly, so it runs under plain python).
 CASATASKS = (
@@ -89,7 +88,21 @@ def _wrapped_header(lines: tuple[tuple[int, str], ...]) -> list[tuple[int, str]]
 
 
 def runtime_source() -> PySource:
-    return PySource("\n\n".join(inspect.getsource(f) for f in RUNTIME_FUNCTIONS))
+    return PySource(runtime.source(*RUNTIME_FUNCTIONS))
+
+
+def steps(the_plan: CalibrationPlan) -> tuple[Step, ...]:
+    """The plan's steps as the skeleton presents them (a skipped step says why, no notes)."""
+    return tuple(
+        Step(
+            number=number,
+            key=step.key,
+            title=step.title,
+            part=step.part,
+            notes=() if step.skipped else wrap_notes(step.notes),
+        )
+        for number, step in enumerate(the_plan.steps)
+    )
 
 
 def render_plan(the_plan: CalibrationPlan, env: jinja2.Environment) -> str:
@@ -102,11 +115,13 @@ def render_plan(the_plan: CalibrationPlan, env: jinja2.Environment) -> str:
         env,
         TEMPLATE,
         plan=the_plan,
+        steps=steps(the_plan),
         v=names,
         header=_wrapped_header(the_plan.header),
         runtime=runtime_source(),
         version=__version__,
         script_name=script_name,
+        modules=[PySource(n) for n in MODULES],
         casatasks=[PySource(n) for n in CASATASKS],
     )
 

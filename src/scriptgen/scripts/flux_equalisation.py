@@ -16,24 +16,25 @@ functions of :mod:`.fluxcal_runtime` copied into it.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import jinja2
 
-from .. import derive, naming
+from .. import __version__, derive, naming
 from ..errors import ScriptgenError
 from ..heuristics import flux_equalisation as decide
 from ..heuristics.calibration_choices import AmplitudeSolve, amplitude_solve
 from ..model import ExecBlock, Role
 from ..render import PySource, render_python
-from . import fluxcal_runtime
+from . import fluxcal_runtime, runtime
+from .step import by_key, numbered
 
 TEMPLATE = "fluxcal/scriptForFluxCalibration.py.j2"
 
 #: Runtime functions copied into the emitted script, in this order.
 RUNTIME_FUNCTIONS = (
+    runtime.load_json,
     fluxcal_runtime.phase_calibrator_fluxes,
     fluxcal_runtime.window_frequency_ghz,
     fluxcal_runtime.weighted_mean,
@@ -213,8 +214,23 @@ def plan(ebs: Sequence[ExecBlock]) -> FluxPlan:
 
 
 def runtime_source() -> PySource:
-    """The helper functions the script needs, as source scriptgen wrote."""
-    return PySource("\n\n".join(inspect.getsource(func) for func in RUNTIME_FUNCTIONS))
+    """The helper functions the script needs (shared ones first), as source scriptgen wrote."""
+    return PySource(runtime.source(*RUNTIME_FUNCTIONS))
+
+
+#: The script's steps, in order; titles are what the log and step_title show.
+STEPS = numbered(
+    (
+        ("averages", "Phase calibrator fluxes of each EB and their average"),
+        ("model", "Setting the averaged flux of the phase calibrator and re-solving its amplitude gains"),
+        ("apply", "Applying the equalised flux scale"),
+        ("concat", "Concatenating the EBs into one calibrated MS"),
+    )
+)
+
+#: Standard-library modules and casatasks the script imports.
+MODULES = ("os",)
+CASATASKS = ("applycal", "casalog", "clearcal", "concat", "gaincal", "setjy", "split")
 
 
 def render(ebs: Sequence[ExecBlock], env: jinja2.Environment) -> str:
@@ -226,14 +242,10 @@ def render(ebs: Sequence[ExecBlock], env: jinja2.Environment) -> str:
         plan=decided,
         windows=windows,
         runtime=runtime_source(),
-        steps=STEP_TITLES,
+        steps=STEPS,
+        step=by_key(STEPS),
+        version=__version__,
+        script_name=naming.FLUX_SCRIPT,
+        modules=[PySource(n) for n in MODULES],
+        casatasks=[PySource(n) for n in CASATASKS],
     )
-
-
-#: The script's steps; titles are what the log and step_title show.
-STEP_TITLES = {
-    0: "Phase calibrator fluxes of each EB and their average",
-    1: "Setting the averaged flux of the phase calibrator and re-solving its amplitude gains",
-    2: "Applying the equalised flux scale",
-    3: "Concatenating the EBs into one calibrated MS",
-}

@@ -2,7 +2,9 @@
 
 The decisions are in :func:`scriptgen.heuristics.imaging_plan.plan_imaging`;
 this module turns an :class:`ImagingPlan` into template context (tclean
-keyword lists in a fixed order, step titles) and renders it.
+keyword lists in a fixed order, the steps) and renders it. Helpers the
+script needs at run time come from :mod:`.runtime` (shared by every script)
+and :mod:`.imaging_runtime`.
 """
 
 from __future__ import annotations
@@ -15,11 +17,19 @@ import jinja2
 from .. import __version__, naming
 from ..heuristics.imaging_plan import ImageSpec, ImagingPlan
 from ..render import PySource, render_python
+from . import imaging_runtime, runtime
+from .step import Step, wrap_notes
 
 TEMPLATE = "imaging/scriptForImaging.py.j2"
 
 #: Every CASA task the script calls, imported explicitly.
 CASATASKS = ("exportfits", "tclean", "uvcontsub")
+
+#: Standard-library modules the steps use.
+MODULES = ("os",)
+
+#: Runtime helpers of this script alone, copied after the shared ones.
+RUNTIME_FUNCTIONS = (imaging_runtime.remove_image,)
 
 
 def tclean_kwargs(image: ImageSpec) -> list[tuple[PySource, Any]]:
@@ -97,7 +107,7 @@ def _image_view(image: ImageSpec) -> dict[str, Any]:
     }
 
 
-def _steps(plan: ImagingPlan) -> list[dict[str, Any]]:
+def _steps(plan: ImagingPlan) -> tuple[Step, ...]:
     steps = []
     if plan.continuum:
         steps.append(
@@ -152,9 +162,11 @@ def _steps(plan: ImagingPlan) -> list[dict[str, Any]]:
             "notes": (),
         }
     )
-    for step in steps:
-        step["notes"] = wrap(step["notes"])
-    return steps
+    return tuple(
+        Step(number=number, key=step["part"].rsplit("/", 1)[-1].split(".")[0], title=step["title"],
+             part=step["part"], notes=wrap_notes(step["notes"]))
+        for number, step in enumerate(steps)
+    )  # fmt: skip
 
 
 def exports(plan: ImagingPlan) -> list[tuple[str, str]]:
@@ -171,8 +183,9 @@ def render(plan: ImagingPlan, env: jinja2.Environment, *, script_name: str = nam
         contsub_notes=wrap(plan.contsub.notes) if plan.contsub else [],
         contsubs=[{"call": c, "notes": wrap(c.notes)} for c in plan.contsubs],
         steps=steps,
-        step_titles={i: s["title"] for i, s in enumerate(steps)},
         header=wrap(plan.header),
+        runtime=PySource(runtime.source(*RUNTIME_FUNCTIONS)),
+        modules=[PySource(m) for m in MODULES],
         version=__version__,
         script_name=script_name,
         casatasks=[PySource(t) for t in CASATASKS],

@@ -7,10 +7,14 @@ here as plain functions so they are unit-tested, and the renderer copies
 their source into the emitted script (which needs only Python and CASA).
 
 Rules, because these functions travel alone: each imports what it uses
-inside its body, refers to no module-level name, and is deterministic.
+inside its body, refers to no module-level name other than the shared
+helpers of :mod:`.runtime` (copied into every script before these), and is
+deterministic.
 """
 
 from __future__ import annotations
+
+from .runtime import remove_outputs
 
 
 def raw_data_kind(path):
@@ -123,23 +127,12 @@ def run_script(path, applyonly):
     exec(code, namespace)
 
 
-def remove_path(path):
-    """Delete a file or a folder tree if it exists."""
-    import os
-    import shutil
-
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path)
-    elif os.path.lexists(path):
-        os.remove(path)
-
-
 def copy_path(source, destination):
-    """Copy a file or a folder tree, replacing what is at ``destination``."""
+    """Copy a file or a folder tree, replacing what is at ``destination`` (in the working folder)."""
     import os
     import shutil
 
-    remove_path(destination)
+    remove_outputs(destination)
     if os.path.isdir(source):
         shutil.copytree(source, destination)
     else:

@@ -18,34 +18,38 @@ script restores a mixed delivery.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 
 import jinja2
 
-from .. import naming
+from .. import __version__, naming
 from ..delivery import Delivery
 from ..heuristics.restore import APPLYCAL_INTENTS, APPLYMODE, SPLIT_INTENTS, science_spw
 from ..render import PySource, render_python
-from . import pi_runtime, restore_runtime
-from .script_for_pi import DISK_SPACE_FACTOR
+from . import pi_runtime, restore_runtime, runtime
+from .script_for_pi import DISK_SPACE_FACTOR, skeleton_steps
+from .step import by_key
 
 TEMPLATE = "scriptforpi/restore.py.j2"
 
 RUNTIME_FUNCTIONS = (
+    runtime.save_flags,
+    runtime.restore_flags,
     restore_runtime.delivered_raw_data,
     restore_runtime.callib_line,
     restore_runtime.write_callib,
     restore_runtime.version_warning,
     restore_runtime.unpack_flag_versions,
-    restore_runtime.has_flag_version,
     restore_runtime.intents_present,
     pi_runtime.folder_size,
     pi_runtime.disk_space_verdict,
     pi_runtime.run_script,
-    pi_runtime.remove_path,
     pi_runtime.copy_path,
 )
+
+#: Standard-library modules and casatasks the script imports (casatools too).
+MODULES = ("os", "shutil", "sys")
+CASATASKS = ("applycal", "casalog", "concat", "flagdata", "flagmanager", "importasdm", "split")
 
 #: importasdm as the pipeline imports (``hifa_importdata``): BDF flags,
 #: pointing correction, the ASDM tables it keeps verbatim; online flags
@@ -156,8 +160,21 @@ def plan(delivery: Delivery) -> RestorePlan:
 
 
 def runtime_source() -> PySource:
-    return PySource("\n\n".join(inspect.getsource(func) for func in RUNTIME_FUNCTIONS))
+    return PySource(runtime.source(*RUNTIME_FUNCTIONS))
 
 
 def render(delivery: Delivery, env: jinja2.Environment) -> str:
-    return render_python(env, TEMPLATE, plan=plan(delivery), runtime=runtime_source())
+    decided = plan(delivery)
+    steps = skeleton_steps(decided.steps, STEP_TITLES)
+    return render_python(
+        env,
+        TEMPLATE,
+        plan=decided,
+        steps=steps,
+        step=by_key(steps),
+        runtime=runtime_source(),
+        version=__version__,
+        script_name=naming.PI_SCRIPT,
+        modules=[PySource(n) for n in MODULES],
+        casatasks=[PySource(n) for n in CASATASKS],
+    )

@@ -1,8 +1,9 @@
 """Run-time helpers of a delivery's scriptForPI.py (pipeline and mixed), copied into it.
 
 Same rules as :mod:`.pi_runtime`: each function imports what it uses inside
-its body, refers to no module-level name and is deterministic, because the
-renderer copies its source into a script that needs only Python and CASA.
+its body, refers to no module-level name but the shared helpers of
+:mod:`.runtime`, and is deterministic, because the renderer copies its
+source into a script that needs only Python and CASA.
 """
 
 from __future__ import annotations
@@ -97,17 +98,6 @@ def unpack_flag_versions(source, ms):
     else:
         shutil.copytree(source, target)
     return target
-
-
-def has_flag_version(ms, name):
-    """Whether ``flagmanager`` saved a version ``name`` of ``ms``."""
-    import os
-
-    listing = os.path.join(ms + ".flagversions", "FLAG_VERSION_LIST")
-    if not os.path.isfile(listing):
-        return False
-    with open(listing) as handle:
-        return any(line.split(" : ")[0].strip() == name for line in handle)
 
 
 def intents_present(ms, patterns):

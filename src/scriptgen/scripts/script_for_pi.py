@@ -17,17 +17,17 @@ copied into the script.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import jinja2
 
-from .. import derive, naming
+from .. import __version__, derive, naming
 from ..errors import ScriptgenError
 from ..model import ExecBlock
 from ..render import PySource, render_python
-from . import pi_runtime
+from . import pi_runtime, runtime
+from .step import Step, by_key
 
 TEMPLATE = "scriptforpi/scriptForPI.py.j2"
 
@@ -39,9 +39,12 @@ RUNTIME_FUNCTIONS = (
     pi_runtime.disk_space_verdict,
     pi_runtime.space_saving_removals,
     pi_runtime.run_script,
-    pi_runtime.remove_path,
     pi_runtime.copy_path,
 )
+
+#: Standard-library modules and casatasks the script imports.
+MODULES = ("os", "shutil", "sys")
+CASATASKS = ("casalog", "concat", "split")
 
 #: How many times the raw data the calibrated folder may need at its peak:
 #: the working MS (1x) gains CORRECTED_DATA and MODEL_DATA columns (up to
@@ -136,8 +139,25 @@ def plan(ebs: Sequence[ExecBlock], *, with_flux_script: bool, delivered: Mapping
 
 
 def runtime_source() -> PySource:
-    """The helper functions the script needs, as source scriptgen wrote."""
-    return PySource("\n\n".join(inspect.getsource(func) for func in RUNTIME_FUNCTIONS))
+    """The helper functions the script needs (shared ones first), as source scriptgen wrote."""
+    return PySource(runtime.source(*RUNTIME_FUNCTIONS))
+
+
+def skeleton_steps(steps: Mapping[str, int], titles: Mapping[str, str]) -> tuple[Step, ...]:
+    """The plan's numbered steps as the skeleton presents them.
+
+    The final split runs only when DOSPLIT asks for it (an option the
+    script's header explains), so its condition says so.
+    """
+    return tuple(
+        Step(
+            number=number,
+            key=key,
+            title=titles[key],
+            condition=PySource("DOSPLIT") if key == "split" else None,
+        )
+        for key, number in sorted(steps.items(), key=lambda item: item[1])
+    )
 
 
 def render(
@@ -148,10 +168,17 @@ def render(
     delivered: Mapping[str, Sequence[str]],
 ) -> str:
     decided = plan(ebs, with_flux_script=with_flux_script, delivered=delivered)
+    steps = skeleton_steps(decided.steps, STEP_TITLES)
     return render_python(
         env,
         TEMPLATE,
         plan=decided,
+        steps=steps,
+        step=by_key(steps),
         runtime=runtime_source(),
+        version=__version__,
+        script_name=naming.PI_SCRIPT,
+        modules=[PySource(n) for n in MODULES],
+        casatasks=[PySource(n) for n in CASATASKS],
         defaults={"SPACESAVING": SPACESAVING_DEFAULT, "DOSPLIT": DOSPLIT_DEFAULT, "USEMS": USEMS_DEFAULT},
     )
