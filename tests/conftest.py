@@ -15,8 +15,12 @@ import pytest
 
 from scriptgen import casa_env
 
+from .support import register_hypothesis_profiles
+
 # Configure CASA offline before any test module imports casatools.
 casa_env.configure()
+# Before any test module builds its hypothesis settings.
+register_hypothesis_profiles()
 
 
 @pytest.fixture
@@ -136,6 +140,16 @@ def mosaic_7m_eb(tmp_path_factory):
 @pytest.fixture(scope="session")
 def imaging_run(imaging_eb, tmp_path_factory):
     """The generated imaging script run once on ``imaging_eb`` (tclean is slow)."""
-    from .imaging_run import run_imaging
+    from .support.imaging_run import run_imaging
 
     return run_imaging(imaging_eb, tmp_path_factory.mktemp("imaging_run"))
+
+
+@pytest.fixture(scope="session")
+def analyst_goal(goal_ebs, tmp_path_factory):
+    """``goal_ebs`` calibrated and flux-equalised by their generated scripts,
+    once per session for the flux, run and scriptForPI tests (read-only;
+    see tests/support/goal.py)."""
+    from .support.goal import calibrate_goal
+
+    return calibrate_goal(goal_ebs, tmp_path_factory.mktemp("analyst_goal"))

@@ -1,12 +1,5 @@
 import pytest
 
-from ..fluxcal.casarun import analyst_goal_run
-
-
-@pytest.fixture(scope="session")
-def analyst_goal(goal_ebs, tmp_path_factory):
-    return analyst_goal_run(goal_ebs, tmp_path_factory)
-
 
 @pytest.fixture(scope="session")
 def standard_calibrated(standard_eb, tmp_path_factory):
@@ -17,7 +10,7 @@ def standard_calibrated(standard_eb, tmp_path_factory):
     """
     from scriptgen import naming
 
-    from ..fluxcal.casarun import copy_tree, generate, ms_path, run_script
+    from ..support.casarun import copy_tree, generate, ms_path, run_script
 
     pristine = ms_path(standard_eb)
     work = tmp_path_factory.mktemp("analyst_single")

@@ -1,0 +1,54 @@
+"""Running generated scripts in CASA, as the CASA-run tests do.
+
+Scripts run as a PI would run them: ``python script.py`` in a subprocess,
+in the folder they work in. The subprocess inherits ``CASASITECONFIG``
+(set by ``casa_env.configure()`` in the test session), so CASA stays
+offline. Wall times are recorded in ``TIMINGS`` and printed (see them
+with ``pytest -s``): the machine is shared and a slow run is worth seeing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from scriptgen import naming, runner
+from scriptgen.inspect import inspect_ms
+
+#: Label -> seconds, for every CASA run of this session.
+TIMINGS: dict[str, float] = {}
+
+
+def run_script(script: Path, cwd: Path, label: str, variables=None, timeout: float = 1800) -> float:
+    """Run a generated script with CASA's Python; fail with its output's tail."""
+    done = runner.run_script(script, cwd, variables=variables, timeout=timeout)
+    TIMINGS[label] = round(done.seconds, 1)
+    print(f"[timing] CASA run {label}: {done.seconds:.1f} s")
+    if not done.ok:
+        raise AssertionError(f"{script.name} failed (exit {done.returncode}) after {done.seconds:.0f} s:\n{done.tail()}")
+    return done.seconds
+
+
+def ms_path(item) -> Path:
+    """A fixture item as an MS path (a Truth record or a path)."""
+    return Path(getattr(item, "ms_path", None) or getattr(item, "ms", item))
+
+
+def copy_tree(source: Path, dest: Path) -> Path:
+    shutil.copytree(source, dest)
+    return dest
+
+
+def generate(ms_paths: list[Path], out_dir: Path) -> dict[str, str]:
+    """Write every script scriptgen makes for these EBs into ``out_dir``."""
+    from scriptgen.generate import GenerateOptions, generate as write_scripts
+
+    ebs = [inspect_ms(str(p)) for p in ms_paths]
+    result = write_scripts(ebs, GenerateOptions(out_dir=out_dir))
+    assert not result.missing, result.missing
+    return dict(result.files)
+
+
+def delivered_tables(ms_name: str, analyst_dir: Path) -> list[Path]:
+    """The analyst's products a delivery's calibration/ folder carries."""
+    return [analyst_dir / n for n in naming.CalTables(ms_name).delivered if (analyst_dir / n).exists()]
