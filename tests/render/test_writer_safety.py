@@ -222,12 +222,13 @@ def test_kill_9_never_leaves_a_partial_file_or_loses_an_edit(tmp_path):
 
 
 def test_concurrent_force_runs_lose_no_edit(tmp_path):
-    """4 processes x 3 rounds of ``generate --force`` over edited scripts."""
+    """4 processes x 2 rounds (6 with SCRIPTGEN_LONG_TESTS=1) of ``generate
+    --force`` over edited scripts; the second round edits the first's output."""
     old, new = _snapshots(tmp_path)
     out = tmp_path / "out"
     generate([snapshot.load(p) for p in old], GenerateOptions(out_dir=out))
     edited: set[str] = set()
-    for round_ in range(3):
+    for round_ in range(repetitions(2, long=6)):
         edited |= _edit_all(out, f"round {round_}")
         procs = [
             subprocess.Popen(
