@@ -153,3 +153,14 @@ def analyst_goal(goal_ebs, tmp_path_factory):
     from .support.goal import calibrate_goal
 
     return calibrate_goal(goal_ebs, tmp_path_factory.mktemp("analyst_goal"))
+
+
+@pytest.fixture(scope="session")
+def standard_calibrated(standard_eb, tmp_path_factory):
+    """``standard_eb`` calibrated by its generated scriptForCalibration.py,
+    every step, once per session (tests/support/casarun.py): the calibration
+    tests (tests/generate) and the scriptForPI tests (tests/scriptforpi) read
+    it; anything that writes must work on a copy."""
+    from .support.casarun import calibrate_standard
+
+    return calibrate_standard(standard_eb, tmp_path_factory.mktemp("standard_calibrated"))
