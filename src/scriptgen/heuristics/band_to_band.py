@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from .. import derive
 from ..errors import ScriptgenError
-from ..model import ExecBlock, Intent, Role, SpectralWindow, SpwKind
+from ..model import ExecBlock, Intent, Role, SpectralWindow
 from .calibration import SCIENCE_INTENTS, field_label, ids
 
 #: The pipeline calls a DIFFGAIN dataset band-to-band when the science
