@@ -15,8 +15,12 @@ import pytest
 
 from scriptgen import casa_env
 
+from .support import register_hypothesis_profiles
+
 # Configure CASA offline before any test module imports casatools.
 casa_env.configure()
+# Before any test module builds its hypothesis settings.
+register_hypothesis_profiles()
 
 
 @pytest.fixture
@@ -107,6 +111,10 @@ def imaging_eb(tmp_path_factory):
         uid="uid___A002_Xsyn_X3",
         seed=3,
         nchan=128,
+        # 5 s integrations (2.5 x fewer rows than the default 2 s, the same
+        # time on source): build, split and tclean are faster, the image
+        # noise is the same.
+        integration_s=5.0,
         corrupt=False,
         line=LineSpec(centre_ghz=102.8, fwhm_mhz=60.0, peak_jy=0.5),
         note="imaging_eb fixture",
@@ -136,6 +144,27 @@ def mosaic_7m_eb(tmp_path_factory):
 @pytest.fixture(scope="session")
 def imaging_run(imaging_eb, tmp_path_factory):
     """The generated imaging script run once on ``imaging_eb`` (tclean is slow)."""
-    from .imaging_run import run_imaging
+    from .support.imaging_run import run_imaging
 
     return run_imaging(imaging_eb, tmp_path_factory.mktemp("imaging_run"))
+
+
+@pytest.fixture(scope="session")
+def analyst_goal(goal_ebs, tmp_path_factory):
+    """``goal_ebs`` calibrated and flux-equalised by their generated scripts,
+    once per session for the flux, run and scriptForPI tests (read-only;
+    see tests/support/goal.py)."""
+    from .support.goal import calibrate_goal
+
+    return calibrate_goal(goal_ebs, tmp_path_factory.mktemp("analyst_goal"))
+
+
+@pytest.fixture(scope="session")
+def standard_calibrated(standard_eb, tmp_path_factory):
+    """``standard_eb`` calibrated by its generated scriptForCalibration.py,
+    every step, once per session (tests/support/casarun.py): the calibration
+    tests (tests/generate) and the scriptForPI tests (tests/scriptforpi) read
+    it; anything that writes must work on a copy."""
+    from .support.casarun import calibrate_standard
+
+    return calibrate_standard(standard_eb, tmp_path_factory.mktemp("standard_calibrated"))

@@ -21,7 +21,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import replace
 from pathlib import Path
 
-from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from scriptgen import snapshot
@@ -112,7 +112,8 @@ def _misreadable_selections(source: str) -> list[str]:
     return bad
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# How many examples: the hypothesis profile of tests/support (40 by default,
+# 500 with SCRIPTGEN_LONG_TESTS=1).
 @given(
     names=st.fixed_dictionaries(
         {

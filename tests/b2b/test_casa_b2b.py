@@ -183,7 +183,7 @@ def test_script_for_pi_restores_the_band_to_band_calibration(calibrated, tmp_pat
     scriptForPI with USEMS re-applies the analyst's tables without solving
     (the DIFFGAIN offset and ampli_inf included) and rebuilds the same
     calibrated split. Reuses this module's calibration run."""
-    from ..fluxcal.measure import column
+    from ..support.measure import column
     from ..scriptforpi.test_casa_delivery import snapshot_tree
 
     truth, eb, work, result, _ = calibrated

@@ -6,6 +6,7 @@ import pytest
 
 from scriptgen import modes
 from scriptgen.heuristics import band_to_band as b2b
+from scriptgen.heuristics import calibration as cal
 from scriptgen.model import Scan
 
 from ..unit.ebfactory import tdm_fdm_eb
@@ -102,8 +103,9 @@ def test_tsys_map_covers_the_reference_windows():
 def test_presolve_and_edges_use_split_ids_of_both_setups():
     eb = diffgain_eb("bwsw")
     assert b2b.presolve_selection(eb) == "0:7~8,1:7~8,2:28~35,3:28~35"
-    edges = b2b.tdm_edge_flags(eb)
+    edges = cal.tdm_edge_flags(eb, b2b.split_ids(eb))
     assert edges.spw == "2:0~3;60~63,3:0~3;60~63"  # only the TDM reference windows
+    assert "1/16 per side" in edges.reason  # the standard mode's decision, not a copy of it
 
 
 def test_target_amplitudes_come_from_the_bandpass_calibrator(eb):

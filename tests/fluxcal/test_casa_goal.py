@@ -19,8 +19,8 @@ import pytest
 
 from scriptgen import naming
 
-from .casarun import TIMINGS
-from .measure import mean_real
+from ..support.casarun import TIMINGS
+from ..support.measure import mean_real
 
 pytestmark = pytest.mark.casa
 

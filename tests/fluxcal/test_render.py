@@ -6,14 +6,14 @@ import dataclasses
 from scriptgen.render import make_environment
 from scriptgen.scripts import flux_equalisation as fe
 
-from ..unit.ebfactory import tdm_fdm_eb
-from .scriptcheck import (
+from ..support.scriptcheck import (
     HOSTILE,
     assert_black_formatted,
     assert_valid_casatasks_keywords,
     called_names,
     string_constants,
 )
+from ..unit.ebfactory import tdm_fdm_eb
 from .test_decisions import second_eb
 
 

@@ -81,14 +81,12 @@ def timings():
 
 
 @pytest.fixture(scope="module")
-def calibrated_standard(standard_eb, tmp_path_factory, timings):
-    """standard_eb calibrated by its generated script, every step."""
-    work = tmp_path_factory.mktemp("standard_full")
-    ms = work / standard_eb.ms_path.name
-    shutil.copytree(standard_eb.ms_path, ms)
-    eb, script = _generate(ms, standard_eb, work, timings, "standard_eb")
-    proc = _run(script, work, timings, "standard_eb, all steps")
-    return standard_eb, eb, work, script, proc
+def calibrated_standard(standard_eb, standard_calibrated, timings):
+    """standard_eb calibrated by its generated script, every step: the
+    session's shared run (tests/conftest.py), also read by tests/scriptforpi."""
+    run = standard_calibrated
+    timings.append(("CASA run (standard_eb, all steps)", run["seconds"]))
+    return standard_eb, run["eb"], run["work"], run["script"], run["run"]
 
 
 def test_all_steps_recover_target_and_phase_calibrator_fluxes(calibrated_standard):

@@ -26,6 +26,7 @@ from scriptgen.generate import GenerateOptions, generate
 from scriptgen.render import write_outputs
 from scriptgen.render.writer import MANIFEST
 
+from ..support import repetitions
 from ..unit.ebfactory import tdm_fdm_eb
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -183,7 +184,9 @@ def test_kill_9_never_leaves_a_partial_file_or_loses_an_edit(tmp_path):
     for pair in (old, new):
         result = generate([snapshot.load(p) for p in pair], GenerateOptions(out_dir=reference))
         complete.update(result.files.values())
-    trials = 40
+    # 12 kills catch a writer that leaves partial files (each lands at a
+    # random moment of the run); SCRIPTGEN_LONG_TESTS=1 tries 40.
+    trials = repetitions(12, long=40)
     killed_mid_run = 0
     start = tmp_path / "start"
     generate([snapshot.load(p) for p in old], GenerateOptions(out_dir=start))
@@ -219,12 +222,13 @@ def test_kill_9_never_leaves_a_partial_file_or_loses_an_edit(tmp_path):
 
 
 def test_concurrent_force_runs_lose_no_edit(tmp_path):
-    """4 processes x 3 rounds of ``generate --force`` over edited scripts."""
+    """4 processes x 2 rounds (6 with SCRIPTGEN_LONG_TESTS=1) of ``generate
+    --force`` over edited scripts; the second round edits the first's output."""
     old, new = _snapshots(tmp_path)
     out = tmp_path / "out"
     generate([snapshot.load(p) for p in old], GenerateOptions(out_dir=out))
     edited: set[str] = set()
-    for round_ in range(3):
+    for round_ in range(repetitions(2, long=6)):
         edited |= _edit_all(out, f"round {round_}")
         procs = [
             subprocess.Popen(

@@ -17,7 +17,7 @@ import pytest
 
 from scriptgen import naming
 
-from ..fluxcal.casarun import generate, ms_path
+from ..support.casarun import generate, ms_path
 
 pytestmark = pytest.mark.casa
 

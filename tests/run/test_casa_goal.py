@@ -1,8 +1,8 @@
 """`scriptgen run WORKDIR` on the synthetic two-EB goal, on a 2-worker LocalCluster.
 
-The serial reference is the analyst's run of ``tests/fluxcal`` (each
-calibration script, then the flux script, one after the other, shared with
-the flux and scriptForPI tests of the session). The parallel run must give
+The serial reference is the analyst's run (each calibration script, then
+the flux script, one after the other: the session fixture ``analyst_goal``,
+shared with the flux and scriptForPI tests). The parallel run must give
 the same calibrated data; a stopped run must resume without redoing the
 EBs that finished; an EB whose MS is gone must fail alone. Wall times are
 printed (``pytest -s``).
@@ -25,8 +25,8 @@ import pytest
 from scriptgen import naming
 from scriptgen.orchestrate.report import REPORT_FILE
 
-from ..fluxcal.casarun import TIMINGS, analyst_goal_run, generate, ms_path
-from ..fluxcal.measure import column
+from ..support.casarun import TIMINGS, generate, ms_path
+from ..support.measure import column
 
 pytestmark = pytest.mark.casa
 
@@ -58,8 +58,8 @@ def mtime(path: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def serial(goal_ebs, tmp_path_factory):
-    state = analyst_goal_run(goal_ebs, tmp_path_factory)
+def serial(analyst_goal):
+    state = analyst_goal
     runs = [v for k, v in TIMINGS.items() if k.startswith("goal ")]
     if len(runs) == 3:
         print(f"[timing] serial goal (2 calibrations + flux, one at a time): {sum(runs):.1f} s")

@@ -19,8 +19,8 @@ import pytest
 
 from scriptgen import naming
 
-from ..fluxcal.casarun import delivered_tables, run_script
-from ..fluxcal.measure import column
+from ..support.casarun import delivered_tables, run_script
+from ..support.measure import column
 
 pytestmark = pytest.mark.casa
 

@@ -33,8 +33,8 @@ import pytest
 from scriptgen import casa_env, naming
 from scriptgen.cli import main
 
-from ..fluxcal.casarun import TIMINGS, generate, run_script
-from ..fluxcal.measure import column
+from ..support.casarun import TIMINGS, generate, run_script
+from ..support.measure import column
 
 pytestmark = pytest.mark.casa
 

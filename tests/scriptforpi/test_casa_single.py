@@ -14,8 +14,8 @@ import pytest
 
 from scriptgen import casa_env, naming
 
-from ..fluxcal.casarun import delivered_tables, run_script
-from ..fluxcal.measure import column
+from ..support.casarun import delivered_tables, run_script
+from ..support.measure import column
 from .test_casa_delivery import snapshot_tree
 
 pytestmark = pytest.mark.casa

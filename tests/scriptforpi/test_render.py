@@ -9,7 +9,7 @@ from scriptgen import naming
 from scriptgen.render import make_environment
 from scriptgen.scripts import script_for_pi as sp
 
-from ..fluxcal.scriptcheck import (
+from ..support.scriptcheck import (
     HOSTILE,
     assert_black_formatted,
     assert_valid_casatasks_keywords,

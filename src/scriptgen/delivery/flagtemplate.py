@@ -6,7 +6,8 @@ spw='17' reason='QA2: bad amplitudes'``. scriptForPI hands the file to
 ``flagdata(mode='list', inpfile=...)`` unchanged; here it is only read to
 check, before any CASA work, that every field it names exists: a template
 written for another EB (or a renamed source) would otherwise flag nothing
-and say nothing.
+and say nothing. Lines scriptgen writes (the review's proposals) get their
+reasons from :func:`flagdata_reason`, so both readers accept them.
 """
 
 from __future__ import annotations
@@ -40,6 +41,19 @@ class KnownFields:
         if any(c in item for c in "*?["):
             return any(fnmatch.fnmatchcase(name, item) for name in self.names)
         return item in self.names
+
+
+def flagdata_reason(text: str) -> str:
+    """``text`` made safe as the quoted ``reason`` of a flagdata list-mode line.
+
+    flagdata's list reader splits parameters at '=' even inside quotes
+    (measured: "Parameter '' ... is not a valid flagdata parameter"); a quote
+    would end the string; a backslash before the closing quote would escape
+    it for :mod:`.syntax`; a line break would start a new command. Each is
+    replaced by something that reads the same to the analyst.
+    """
+    text = text.replace("'", "").replace('"', "").replace("=", " is ").replace("\\", "/")
+    return " ".join(text.split())
 
 
 def template_fields(text: str, source: str) -> tuple[tuple[str, str], ...]:

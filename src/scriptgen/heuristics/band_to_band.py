@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 from .. import derive
 from ..errors import ScriptgenError
-from ..model import ExecBlock, Intent, Role, SpectralWindow, SpwKind
-from .calibration import SCIENCE_INTENTS, EdgeFlags, edge_channels, edge_selection, field_label, ids
+from ..model import ExecBlock, Intent, Role, SpectralWindow
+from .calibration import SCIENCE_INTENTS, field_label, ids
 
 #: The pipeline calls a DIFFGAIN dataset band-to-band when the science
 #: windows' centre frequency exceeds the reference windows' by this ratio
@@ -49,10 +49,6 @@ SCAN_GROUP_GAP = 3
 #: Central fraction of each window for the bandpass phase pre-solve (the
 #: standard mode's value, :data:`scriptgen.heuristics.calibration.PRESOLVE_FRACTION`).
 PRESOLVE_FRACTION = 1 / 8
-
-#: TDM edge fraction flagged per side (as the standard mode).
-TDM_EDGE_FRACTION = 1 / 16
-
 
 def _correlator(eb: ExecBlock) -> tuple[SpectralWindow, ...]:
     return tuple(s for s in eb.spws if s.kind in derive.CORRELATOR_KINDS)
@@ -292,19 +288,6 @@ def presolve_selection(eb: ExecBlock) -> str:
         start = (nchan - width) // 2
         parts.append(f"{n}:{start}~{start + width - 1}")
     return ",".join(parts)
-
-
-def tdm_edge_flags(eb: ExecBlock) -> EdgeFlags:
-    """Edge channels of the kept TDM windows (split ids), as the standard mode flags them."""
-    windows = [(n, eb.spw(s).nchan) for s, n in split_ids(eb).items() if eb.spw(s).kind is SpwKind.TDM]
-    if not windows:
-        return EdgeFlags(spw="", reason="no TDM windows kept (FDM edges are not flagged)")
-    counts = sorted({(nchan, edge_channels(nchan, TDM_EDGE_FRACTION)) for _, nchan in windows})
-    detail = "; ".join(f"{n} of {nchan} channels per side" for nchan, n in counts)
-    return EdgeFlags(
-        spw=edge_selection(windows, TDM_EDGE_FRACTION),
-        reason=f"TDM windows lose sensitivity at their edges: about 1/16 per side ({detail})",
-    )
 
 
 def tsys_spwmap(eb: ExecBlock) -> list[int]:

@@ -15,7 +15,7 @@ CASA renumbers 0..n-1 in the order of the selected windows
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -260,14 +260,18 @@ def tsys_edge_flags(eb: ExecBlock) -> EdgeFlags:
     )
 
 
-def tdm_edge_flags(eb: ExecBlock) -> EdgeFlags:
-    """Edge channels of TDM science windows, in split-MS spw ids."""
-    split_ids = split_spw_ids(eb)
-    windows = [
-        (split_ids[i], eb.spw(i).nchan) for i in sorted(split_ids) if eb.spw(i).kind is SpwKind.TDM
-    ]
+def tdm_edge_flags(eb: ExecBlock, kept: Mapping[int, int] | None = None) -> EdgeFlags:
+    """Edge channels of the kept TDM windows, in split-MS spw ids.
+
+    ``kept`` maps each window the split keeps (MS id) to its id in the split
+    MS: by default the science windows (:func:`split_spw_ids`). Band-to-band
+    and bandwidth switching also keep their reference windows and pass their
+    own map, so both modes flag edges by this one decision.
+    """
+    kept = split_spw_ids(eb) if kept is None else kept
+    windows = [(kept[i], eb.spw(i).nchan) for i in sorted(kept) if eb.spw(i).kind is SpwKind.TDM]
     if not windows:
-        return EdgeFlags(spw="", reason="no TDM science windows (FDM edges are not flagged)")
+        return EdgeFlags(spw="", reason="no TDM windows kept (FDM edges are not flagged)")
     counts = sorted({(nchan, edge_channels(nchan, TDM_EDGE_FRACTION)) for _, nchan in windows})
     detail = "; ".join(f"{n} of {nchan} channels per side" for nchan, n in counts)
     return EdgeFlags(

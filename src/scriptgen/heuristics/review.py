@@ -19,6 +19,7 @@ import warnings
 
 import numpy as np
 
+from ..delivery.flagtemplate import flagdata_reason
 from .selection import Use, selection
 
 # --------------------------------------------------------------------------
@@ -123,15 +124,8 @@ class FlagProposal:
         parts.append(
             f"timerange='{casa_time(self.start_mjd_s)}~{casa_time(self.stop_mjd_s)}'"
         )
-        parts.append(f"reason='{flagdata_safe(self.reason)}'")
+        parts.append(f"reason='{flagdata_reason(self.reason)}'")
         return " ".join(parts)
-
-
-def flagdata_safe(text: str) -> str:
-    """A reason flagdata's list reader accepts: it splits parameters on '='
-    even inside quotes (measured: "Parameter '' ... is not a valid flagdata
-    parameter"), and a quote would end the string."""
-    return text.replace("'", "").replace('"', "").replace("=", " is ")
 
 
 def mjd_seconds(casa: str) -> float:

@@ -138,7 +138,7 @@ class BandToBandMode:
                     )
                 )
             elif key == "initial_flagging":
-                tdm = b2b.tdm_edge_flags(eb)
+                tdm = cal.tdm_edge_flags(eb, b2b.split_ids(eb))
                 steps.append(replace(_with_context(step, tdm_edges=tdm), notes=(step.notes[0], tdm.reason)))
             elif key == "bandpass":
                 bp = replace(bandpass, presolve_spw=b2b.presolve_selection(eb))
