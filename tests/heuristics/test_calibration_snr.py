@@ -80,6 +80,8 @@ def test_a_weak_phase_calibrator_combines_windows_with_offsets_and_minsnr(eb):
     assert plan.combined and plan.combination.spwmap == (0, 0, 0, 0)
     assert "hifa_spwphaseup" in plan.combination.reason
     assert plan.minsnr.explicit and "minsnr 3" in plan.minsnr.reason
+    assert "amplitude per scan and window on field 2 ('Jsyn_phase')" in plan.amplitude
+    assert "above minsnr" in plan.amplitude
     # The bandpass calibrator is untouched by the phase calibrator's weakness.
     assert plan.presolve.solint == "int"
 
@@ -97,6 +99,12 @@ def test_a_weak_phase_calibrator_script_solves_offsets_and_maps_windows(eb):
     assert "spwmap=[[], [], [0, 0, 0, 0], []]" in script
     assert "gaintable=[bandpass_table, spw_phase_table, phase_inf_table, flux_inf_table]" in script
     assert "hifa_spwphaseup" in script
+
+
+def test_an_amplitude_solve_below_minsnr_is_said(eb):
+    hopeless = _setup(flux_jy=0.002)
+    assert "BELOW minsnr" in csnr.amplitude_note(eb, hopeless)
+    assert "not predicted" in csnr.amplitude_note(eb, csnr.CalibratorSetup(0, None, "no flux"))
 
 
 def test_an_unknown_phase_calibrator_flux_keeps_the_standard_plan_and_says_so(eb):

@@ -353,6 +353,23 @@ def minsnr_choice(combination: WindowCombination) -> MinSnrChoice:
     )
 
 
+def amplitude_note(eb: ExecBlock, weakest: CalibratorSetup) -> str:
+    """The per-scan, per-window amplitude solve against minsnr (amplitudes
+    stay per window: the flux scale is per window). Only said, not changed:
+    a longer amplitude solint is the analyst's call."""
+    p = predict(weakest)
+    if p is None:
+        return f"amplitude per scan and window: SNR not predicted ({weakest.reason})"
+    verdict = (
+        "above minsnr" if p.per_scan_window >= snr.CASA_MINSNR
+        else "BELOW minsnr: expect flagged amplitude solutions; consider solint over several scans"
+    )
+    return (
+        f"amplitude per scan and window on {field_label(eb, weakest.field_id)}: predicted SNR "
+        f"{p.per_scan_window:.1f}, {verdict} {snr.CASA_MINSNR:g}"
+    )
+
+
 # --------------------------------------------------------------------------
 # The whole plan.
 
@@ -369,6 +386,7 @@ class SolutionSnrPlan:
     setups: tuple[str, ...]
     #: The gain calibrators' predicted SNRs (those with a known flux).
     predicted: tuple[SnrPrediction, ...] = ()
+    amplitude: str = ""
 
     def prediction(self, field_id: int) -> SnrPrediction | None:
         return next((p for p in self.predicted if p.field_id == field_id), None)
@@ -432,4 +450,5 @@ def solution_snr_plan(
         predictions=predictions,
         setups=tuple(dict.fromkeys(c.reason for c in (bandpass, *gains))),
         predicted=predicted,
+        amplitude=amplitude_note(eb, weakest),
     )

@@ -56,6 +56,14 @@ def _with_context(step: Step, **changes) -> Step:
     return replace(step, context=frozen_mapping({**step.context, **changes}))
 
 
+#: Standard decisions this mode replaces or does not make: its own gain
+#: steps solve per window group, so the standard mode's SNR-driven window
+#: combination is not theirs to present.
+_REPLACED_DECISIONS = frozenset(
+    {"fluxscale", "skipped step", "Tsys map", "phase_int", "phase_inf", "window combination", "amplitude SNR"}
+)
+
+
 @register
 class BandToBandMode:
     name = "band_to_band"
@@ -194,13 +202,7 @@ class BandToBandMode:
             else:  # pragma: no cover - a standard step this mode does not know
                 raise AssertionError(f"band-to-band mode does not handle the standard step {key!r}")
 
-        # This mode's own gain steps solve per window group; the standard
-        # mode's SNR-driven window combination is not theirs to present.
-        decisions = [
-            d
-            for d in base.decisions
-            if d.topic not in ("fluxscale", "skipped step", "Tsys map", "phase_int", "phase_inf", "window combination")
-        ]
+        decisions = [d for d in base.decisions if d.topic not in _REPLACED_DECISIONS]
         decisions += [
             Decision("observing mode", setup.reason),
             Decision("window map", wmap.reason),

@@ -239,6 +239,7 @@ class StandardMode:
         decisions.append(Decision("phase_int", f"solint {snr.phase_int.solint!r}, combine {'spw' if snr.phase_int.combine else 'none'}: {snr.phase_int.reason}"))
         decisions.append(Decision("phase_inf", f"combine {'spw' if snr.phase_inf.combine else 'none'}: {snr.phase_inf.reason}"))
         decisions.append(Decision("window combination", snr.combination.reason))
+        decisions.append(Decision("amplitude SNR", snr.amplitude))
         decisions.append(Decision("bandpass", f"solint {bandpass.solint!r}; {bandpass.reason}"))
         decisions.append(Decision("amplitude solve", amplitude.reason))
 
