@@ -160,6 +160,10 @@ def test_bandpass_averaging_and_fillgaps_follow_the_predicted_channel_snr(eb):
     strong = csnr.bandpass_averaging(eb, bp)
     assert (strong.channels, strong.fillgaps) == (1, 0)
     assert csnr.bandpass_solint_with_snr("inf", strong)[0] == "inf"
+    # Between hifa_bandpass minbpsnr 20 and bpsnr 50 per channel: full resolution kept.
+    middling = csnr.bandpass_averaging(eb, replace(bp, setup=replace(bp.setup, flux_jy=0.4)))
+    assert snr.MIN_BANDPASS_SNR <= middling.predicted_snr < snr.BANDPASS_SNR_TARGET
+    assert (middling.channels, middling.fillgaps) == (1, 0)
     faint = replace(bp, setup=replace(bp.setup, flux_jy=0.05))
     weak = csnr.bandpass_averaging(eb, faint)
     assert weak.channels > 1 and weak.channels <= 64 // 8

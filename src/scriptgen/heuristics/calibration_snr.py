@@ -232,19 +232,35 @@ class BandpassAveraging:
 
 
 def bandpass_averaging(eb: ExecBlock, bandpass: CalibratorSetup) -> BandpassAveraging:
-    """Channel averaging that brings each solution channel to the pipeline's
-    bpsnr (hifa_bandpass), the same factor for every window (one ``solint``
-    serves all: the window needing most sets it); ``fillgaps`` when even
-    then a solution channel is predicted below hifa_bandpass minbpsnr, so
-    that noise-flagged channels are interpolated over."""
+    """Channel averaging for a weak bandpass, the same factor for every
+    window (one ``solint`` serves all: the window needing most sets it).
+
+    Averaging costs spectral resolution, so it starts only when a single
+    channel is predicted below hifa_bandpass minbpsnr 20 (the least the
+    pipeline accepts); then channels are averaged towards its bpsnr 50
+    (:func:`solution_snr.bandpass_plan`). The pipeline smooths already below
+    bpsnr; between 20 and 50 we keep full resolution, so the plans of
+    ordinary EBs do not change. ``fillgaps`` when even the averaged channel
+    stays below minbpsnr, so that noise-flagged channels are interpolated over.
+    """
     s = bandpass.setup
     if s is None:
         return BandpassAveraging(1, 0, f"SNR not predicted ({bandpass.reason})", "no gaps expected")
-    plans = []
+    windows = []
     for spw_id in derive.science_spws(eb):
         spw = eb.spw(spw_id)
-        window = snr.Setup(**{**s.__dict__, "window_bandwidth_hz": spw.bandwidth_hz})
-        plans.append(snr.bandpass_plan(window, spw.nchan))
+        windows.append((snr.Setup(**{**s.__dict__, "window_bandwidth_hz": spw.bandwidth_hz}), spw.nchan))
+    per_channel = min(w.snr(w.window_bandwidth_hz / nchan, w.scan_s) for w, nchan in windows)
+    if per_channel >= snr.MIN_BANDPASS_SNR:
+        return BandpassAveraging(
+            1,
+            0,
+            f"bandpass calibrator, predicted SNR {per_channel:.0f} per channel over the scan (at least "
+            f"hifa_bandpass minbpsnr {snr.MIN_BANDPASS_SNR:g}): no averaging needed for signal-to-noise",
+            "no channel expected below minsnr, nothing to fill",
+            per_channel,
+        )
+    plans = [snr.bandpass_plan(w, nchan) for w, nchan in windows]
     worst = max(plans, key=lambda p: (p.channels_averaged, -p.predicted_snr))
     if worst.predicted_snr >= snr.MIN_BANDPASS_SNR:
         fill, fill_reason = 0, (
