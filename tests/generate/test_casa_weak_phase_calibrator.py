@@ -52,7 +52,9 @@ def weak_phase_eb(tmp_path_factory):
         note="weak phase calibrator (test_casa_weak_phase_calibrator)",
     )
     start = time.perf_counter()
-    truth = build_execblock(tmp_path_factory.mktemp("weak_phase") / f"{cfg.uid}.ms", cfg)
+    truth = build_execblock(
+        tmp_path_factory.mktemp("weak_phase") / f"{cfg.uid}.ms", cfg
+    )
     print(f"\n[timing] build weak_phase_eb: {time.perf_counter() - start:.1f} s")
     return truth
 
@@ -115,13 +117,23 @@ def test_the_planner_combines_windows_for_the_weak_phase_calibrator(calibrated_w
     truth, eb, work, script, tables, phase_id = calibrated_weak
     catalogue = parse(truth.calibrator_catalogue(), fmt="csv")
     models = cal.flux_models(eb, catalogue)
-    plan = csnr.solution_snr_plan(eb, cal.bandpass_field(eb), cal.gain_calibrators(eb), catalogue, models)
-    print("[snr]", *plan.predictions, plan.phase_int.reason, plan.phase_inf.reason, sep="\n  ")
+    plan = csnr.solution_snr_plan(
+        eb, cal.bandpass_field(eb), cal.gain_calibrators(eb), catalogue, models
+    )
+    print(
+        "[snr]",
+        *plan.predictions,
+        plan.phase_int.reason,
+        plan.phase_inf.reason,
+        sep="\n  ",
+    )
     weak = plan.prediction(phase_id)
     assert weak.per_integration_window < 3.0 < weak.per_integration_combined
     assert plan.combined and plan.phase_int.combine and plan.phase_inf.combine
     text = script.read_text()
-    assert 'combine="spw"' in text and "spw_phase_table" in text and "minsnr=3.0" in text
+    assert (
+        'combine="spw"' in text and "spw_phase_table" in text and "minsnr=3.0" in text
+    )
     assert (work / tables.spw_phase).exists()
 
 
@@ -135,9 +147,16 @@ def test_combined_solutions_pass_minsnr_where_per_window_ones_fail(calibrated_we
         "phase_int": _flagged_fraction(work / "per_window.int", phase_id),
         "phase_inf": _flagged_fraction(work / "per_window.inf", phase_id),
     }
-    print(f"[flagged] phase calibrator solutions, planned (windows combined): {planned}")
-    print(f"[flagged] phase calibrator solutions, standard plan (per window): {standard}")
-    assert planned["phase_int"] < COMBINED_FLAGGED_MAX and planned["phase_inf"] < COMBINED_FLAGGED_MAX
+    print(
+        f"[flagged] phase calibrator solutions, planned (windows combined): {planned}"
+    )
+    print(
+        f"[flagged] phase calibrator solutions, standard plan (per window): {standard}"
+    )
+    assert (
+        planned["phase_int"] < COMBINED_FLAGGED_MAX
+        and planned["phase_inf"] < COMBINED_FLAGGED_MAX
+    )
     assert standard["phase_int"] > PER_WINDOW_FLAGGED_MIN
 
 
@@ -147,6 +166,9 @@ def test_target_flux_within_5_percent(calibrated_weak):
     for fld in truth.target_fields:
         measured = mean_real_per_spw(work / tables.split_cal, fld.field_id)
         ratios = {order[s]: measured[s] / fld.spw_flux_jy[order[s]] for s in measured}
-        print(f"[fluxes] {fld.name} measured/true per science spw:", {s: round(r, 4) for s, r in ratios.items()})
+        print(
+            f"[fluxes] {fld.name} measured/true per science spw:",
+            {s: round(r, 4) for s, r in ratios.items()},
+        )
         assert len(ratios) == len(order)
         assert all(abs(r - 1) < TARGET_TOLERANCE for r in ratios.values()), ratios

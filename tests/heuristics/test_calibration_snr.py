@@ -34,7 +34,9 @@ def _catalogue(extra: str = ""):
 
 def _plan(eb, catalogue):
     models = cal.flux_models(eb, catalogue)
-    return csnr.solution_snr_plan(eb, cal.bandpass_field(eb), cal.gain_calibrators(eb), catalogue, models)
+    return csnr.solution_snr_plan(
+        eb, cal.bandpass_field(eb), cal.gain_calibrators(eb), catalogue, models
+    )
 
 
 WEAK_PHASE = "Jsyn_phase,0.01,-0.5,97.5,,weak\n"
@@ -61,9 +63,19 @@ def test_strong_calibrators_keep_the_standard_plan(eb):
 def test_the_standard_eb_renders_the_same_script_as_without_snr_planning(eb):
     """The example's script (committed, checked by tests/examples) has no
     trace of window combination: strong calibrators change nothing."""
-    script = calibration.render(eb, make_environment(), options=PlanOptions(calibrator_fluxes=_catalogue(STRONG_ALL)))
-    assert script == calibration.render(eb, make_environment(), options=PlanOptions(calibrator_fluxes=_catalogue()))
-    assert 'combine="spw"' not in script and "spw_phase_table" not in script and "minsnr" not in script
+    script = calibration.render(
+        eb,
+        make_environment(),
+        options=PlanOptions(calibrator_fluxes=_catalogue(STRONG_ALL)),
+    )
+    assert script == calibration.render(
+        eb, make_environment(), options=PlanOptions(calibrator_fluxes=_catalogue())
+    )
+    assert (
+        'combine="spw"' not in script
+        and "spw_phase_table" not in script
+        and "minsnr" not in script
+    )
 
 
 # --- a weak phase calibrator -------------------------------------------------
@@ -73,7 +85,9 @@ def test_a_weak_phase_calibrator_combines_windows_with_offsets_and_minsnr(eb):
     plan = _plan(eb, _catalogue(WEAK_PHASE))
     phase = plan.prediction(2)
     assert phase.per_integration_window < snr.CASA_MINSNR
-    assert phase.per_integration_combined == pytest.approx(2 * phase.per_integration_window)
+    assert phase.per_integration_combined == pytest.approx(
+        2 * phase.per_integration_window
+    )
     assert plan.phase_int.combine and plan.phase_int.solint.endswith("s")
     assert plan.phase_int.predicted_snr >= snr.INT_PHASE_SNR_TARGET
     assert plan.phase_inf.combine and "one window alone gives" in plan.phase_inf.reason
@@ -94,23 +108,31 @@ def test_a_weak_phase_calibrator_script_solves_offsets_and_maps_windows(eb):
     script = calibration.render_plan(the_plan, make_environment())
     ast.parse(script)
     assert script.count('combine="spw"') == 2
-    assert 'caltable=spw_phase_table' in script and 'combine="scan"' in script
+    assert "caltable=spw_phase_table" in script and 'combine="scan"' in script
     assert "spwmap=[[], [], [0, 0, 0, 0]]" in script
     assert "spwmap=[[], [], [0, 0, 0, 0], []]" in script
-    assert "gaintable=[bandpass_table, spw_phase_table, phase_inf_table, flux_inf_table]" in script
+    assert (
+        "gaintable=[bandpass_table, spw_phase_table, phase_inf_table, flux_inf_table]"
+        in script
+    )
     assert "hifa_spwphaseup" in script
 
 
 def test_an_amplitude_solve_below_minsnr_is_said(eb):
     hopeless = _setup(flux_jy=0.002)
     assert "BELOW minsnr" in csnr.amplitude_note(eb, hopeless)
-    assert "not predicted" in csnr.amplitude_note(eb, csnr.CalibratorSetup(0, None, "no flux"))
+    assert "not predicted" in csnr.amplitude_note(
+        eb, csnr.CalibratorSetup(0, None, "no flux")
+    )
 
 
 def test_an_unknown_phase_calibrator_flux_keeps_the_standard_plan_and_says_so(eb):
     plan = _plan(eb, _catalogue())
     assert not plan.combined
-    assert "not predicted (flux unknown)" in plan.phase_int.reason and "'Jsyn_phase'" in plan.phase_int.reason
+    assert (
+        "not predicted (flux unknown)" in plan.phase_int.reason
+        and "'Jsyn_phase'" in plan.phase_int.reason
+    )
 
 
 # --- the pieces ----------------------------------------------------------------
@@ -120,20 +142,29 @@ def test_calibrator_flux_comes_from_model_then_catalogue_then_the_eb(eb):
     catalogue = _catalogue(WEAK_PHASE)
     models = cal.flux_models(eb, catalogue)
     flux, where = csnr.calibrator_flux_jy(eb, 1, catalogue, models)
-    assert where == "the flux model of this script" and flux == pytest.approx(1.2, rel=0.05)
+    assert where == "the flux model of this script" and flux == pytest.approx(
+        1.2, rel=0.05
+    )
     flux, where = csnr.calibrator_flux_jy(eb, 2, catalogue, models)
     assert where == "the calibrator-flux file" and flux == pytest.approx(0.01, rel=0.05)
-    recorded = replace(eb, calibrator_fluxes=(CatalogueFluxEntry("Jsyn_phase", 100e9, 0.3),))
+    recorded = replace(
+        eb, calibrator_fluxes=(CatalogueFluxEntry("Jsyn_phase", 100e9, 0.3),)
+    )
     flux, where = csnr.calibrator_flux_jy(recorded, 2, None, ())
     assert "ASDM_SOURCE" in where and flux == pytest.approx(0.3, rel=0.05)
-    assert csnr.calibrator_flux_jy(eb, 2, None, ()) == (None, "no catalogue flux for field 2 ('Jsyn_phase')")
+    assert csnr.calibrator_flux_jy(eb, 2, None, ()) == (
+        None,
+        "no catalogue flux for field 2 ('Jsyn_phase')",
+    )
 
 
 def test_setup_without_tsys_takes_the_bands_typical_value_and_says_so(eb):
     c = csnr.calibrator_setup(replace(eb, tsys=()), 2, Intent.PHASE, 0.5, "test")
     assert c.setup.tsys_k == 75.0 and "typical band 3 value" in c.reason
     assert csnr.calibrator_setup(eb, 2, Intent.PHASE, None, "no flux").setup is None
-    assert csnr.calibrator_setup(eb, 2, Intent.BANDPASS, 0.5).setup is None  # no such scans
+    assert (
+        csnr.calibrator_setup(eb, 2, Intent.BANDPASS, 0.5).setup is None
+    )  # no such scans
 
 
 def _setup(**kw):
@@ -150,7 +181,10 @@ def test_presolve_lengthens_solint_only_when_one_integration_is_too_noisy():
     assert choice.solint != "int" and "misses" in choice.reason
     t = 60.0 if choice.solint == "inf" else float(choice.solint[:-1])
     s = weak.setup
-    assert s.snr(s.window_bandwidth_hz, t) >= snr.INT_PHASE_SNR_TARGET or choice.solint == "inf"
+    assert (
+        s.snr(s.window_bandwidth_hz, t) >= snr.INT_PHASE_SNR_TARGET
+        or choice.solint == "inf"
+    )
     unknown = csnr.CalibratorSetup(0, None, "no flux")
     assert csnr.presolve_solint(unknown).solint == "int"
 
@@ -161,7 +195,9 @@ def test_bandpass_averaging_and_fillgaps_follow_the_predicted_channel_snr(eb):
     assert (strong.channels, strong.fillgaps) == (1, 0)
     assert csnr.bandpass_solint_with_snr("inf", strong)[0] == "inf"
     # Between hifa_bandpass minbpsnr 20 and bpsnr 50 per channel: full resolution kept.
-    middling = csnr.bandpass_averaging(eb, replace(bp, setup=replace(bp.setup, flux_jy=0.4)))
+    middling = csnr.bandpass_averaging(
+        eb, replace(bp, setup=replace(bp.setup, flux_jy=0.4))
+    )
     assert snr.MIN_BANDPASS_SNR <= middling.predicted_snr < snr.BANDPASS_SNR_TARGET
     assert (middling.channels, middling.fillgaps) == (1, 0)
     faint = replace(bp, setup=replace(bp.setup, flux_jy=0.05))
@@ -170,8 +206,13 @@ def test_bandpass_averaging_and_fillgaps_follow_the_predicted_channel_snr(eb):
     assert csnr.bandpass_solint_with_snr("inf", weak)[0] == f"inf,{weak.channels}ch"
     # A wider smoothing already chosen for the window shape is kept.
     assert csnr.bandpass_solint_with_snr("inf,16ch", weak)[0] == "inf,16ch"
-    hopeless = csnr.bandpass_averaging(eb, replace(bp, setup=replace(bp.setup, flux_jy=0.005)))
-    assert hopeless.fillgaps == csnr.FILLGAPS_CHANNELS and "minbpsnr" in hopeless.fillgaps_reason
+    hopeless = csnr.bandpass_averaging(
+        eb, replace(bp, setup=replace(bp.setup, flux_jy=0.005))
+    )
+    assert (
+        hopeless.fillgaps == csnr.FILLGAPS_CHANNELS
+        and "minbpsnr" in hopeless.fillgaps_reason
+    )
 
 
 def test_window_combination_only_when_a_solve_combines():
@@ -182,4 +223,7 @@ def test_window_combination_only_when_a_solve_combines():
     )
     both = csnr.window_combination(3, alone, together)
     assert both.combine and both.spwmap == (0, 0, 0)
-    assert csnr.minsnr_choice(both).explicit and not csnr.minsnr_choice(csnr.window_combination(3, alone)).explicit
+    assert (
+        csnr.minsnr_choice(both).explicit
+        and not csnr.minsnr_choice(csnr.window_combination(3, alone)).explicit
+    )

@@ -82,7 +82,12 @@ def calibrator_flux_jy(
     freq_ghz = mean_science_frequency_ghz(eb)
     source = eb.field(field_id).source_name
     for model in models:
-        if model.field_id == field_id and model.fluxdensity and not model.placeholder and model.reffreq:
+        if (
+            model.field_id == field_id
+            and model.fluxdensity
+            and not model.placeholder
+            and model.reffreq
+        ):
             ref = float(model.reffreq.removesuffix("GHz"))
             flux = model.fluxdensity[0] * (freq_ghz / ref) ** (model.spix or 0.0)
             return flux, "the flux model of this script"
@@ -90,7 +95,9 @@ def calibrator_flux_jy(
     if entry is not None:
         flux = entry.flux_jy * (freq_ghz / entry.reffreq_ghz) ** entry.spix
         return flux, "the calibrator-flux file"
-    recorded = fit_recorded_flux(eb.calibrator_fluxes, source, freq_ghz * 1e9, eb.start_mjd_s)
+    recorded = fit_recorded_flux(
+        eb.calibrator_fluxes, source, freq_ghz * 1e9, eb.start_mjd_s
+    )
     if recorded is not None:
         return recorded.flux_jy, "the catalogue values recorded in the EB (ASDM_SOURCE)"
     return None, f"no catalogue flux for {field_label(eb, field_id)}"
@@ -101,7 +108,11 @@ def _median(values: Sequence[float]) -> float:
 
 
 def calibrator_setup(
-    eb: ExecBlock, field_id: int, intent: Intent, flux_jy: float | None, flux_source: str = ""
+    eb: ExecBlock,
+    field_id: int,
+    intent: Intent,
+    flux_jy: float | None,
+    flux_source: str = "",
 ) -> CalibratorSetup:
     """The :class:`~scriptgen.heuristics.solution_snr.Setup` of one calibrator's ``intent`` scans.
 
@@ -112,11 +123,17 @@ def calibrator_setup(
     """
     label = field_label(eb, field_id)
     if flux_jy is None or not flux_jy > 0:
-        return CalibratorSetup(field_id, None, flux_source or f"no flux known for {label}")
+        return CalibratorSetup(
+            field_id, None, flux_source or f"no flux known for {label}"
+        )
     science = derive.science_spws(eb)
-    scans = [s for s in eb.scans if field_id in s.field_ids and intent.value in s.intents]
+    scans = [
+        s for s in eb.scans if field_id in s.field_ids and intent.value in s.intents
+    ]
     if not science or not scans or len(eb.antennas) < 2:
-        return CalibratorSetup(field_id, None, f"{label}: no {intent.value} scans, windows or baselines")
+        return CalibratorSetup(
+            field_id, None, f"{label}: no {intent.value} scans, windows or baselines"
+        )
     tsys = science_tsys_k(eb, science)
     tsys_note = "SYSCAL median"
     if tsys:
@@ -124,14 +141,18 @@ def calibrator_setup(
     else:
         band = derive.band(eb)
         if band not in TYPICAL_TSYS_K:
-            return CalibratorSetup(field_id, None, f"{label}: no Tsys measured and the band is unknown")
+            return CalibratorSetup(
+                field_id, None, f"{label}: no Tsys measured and the band is unknown"
+            )
         tsys_k = TYPICAL_TSYS_K[band]
         tsys_note = f"typical band {band} value, no SYSCAL"
     bandwidth = min(eb.spw(i).bandwidth_hz for i in science)
     integration = _median([s.integration_s for s in scans if s.integration_s > 0])
     scan_s = _median([s.duration_s for s in scans])
     if not (bandwidth > 0 and integration > 0 and scan_s > 0):
-        return CalibratorSetup(field_id, None, f"{label}: window width, integration or scan length unknown")
+        return CalibratorSetup(
+            field_id, None, f"{label}: window width, integration or scan length unknown"
+        )
     setup = snr.Setup(
         flux_jy=flux_jy,
         tsys_k=tsys_k,
@@ -203,7 +224,9 @@ def presolve_solint(bandpass: CalibratorSetup) -> PresolveChoice:
     what the bandpass solves."""
     s = bandpass.setup
     if s is None:
-        return PresolveChoice("int", f"per integration (SNR not predicted: {bandpass.reason})")
+        return PresolveChoice(
+            "int", f"per integration (SNR not predicted: {bandpass.reason})"
+        )
     one = s.snr(s.window_bandwidth_hz, s.integration_s)
     target = snr.INT_PHASE_SNR_TARGET
     if one >= target:
@@ -245,12 +268,21 @@ def bandpass_averaging(eb: ExecBlock, bandpass: CalibratorSetup) -> BandpassAver
     """
     s = bandpass.setup
     if s is None:
-        return BandpassAveraging(1, 0, f"SNR not predicted ({bandpass.reason})", "no gaps expected")
+        return BandpassAveraging(
+            1, 0, f"SNR not predicted ({bandpass.reason})", "no gaps expected"
+        )
     windows = []
     for spw_id in derive.science_spws(eb):
         spw = eb.spw(spw_id)
-        windows.append((snr.Setup(**{**s.__dict__, "window_bandwidth_hz": spw.bandwidth_hz}), spw.nchan))
-    per_channel = min(w.snr(w.window_bandwidth_hz / nchan, w.scan_s) for w, nchan in windows)
+        windows.append(
+            (
+                snr.Setup(**{**s.__dict__, "window_bandwidth_hz": spw.bandwidth_hz}),
+                spw.nchan,
+            )
+        )
+    per_channel = min(
+        w.snr(w.window_bandwidth_hz / nchan, w.scan_s) for w, nchan in windows
+    )
     if per_channel >= snr.MIN_BANDPASS_SNR:
         return BandpassAveraging(
             1,
@@ -274,11 +306,17 @@ def bandpass_averaging(eb: ExecBlock, bandpass: CalibratorSetup) -> BandpassAver
             f"(fillgaps={FILLGAPS_CHANNELS}, CASA bandpass)"
         )
     return BandpassAveraging(
-        worst.channels_averaged, fill, "bandpass calibrator, " + worst.reason, fill_reason, worst.predicted_snr
+        worst.channels_averaged,
+        fill,
+        "bandpass calibrator, " + worst.reason,
+        fill_reason,
+        worst.predicted_snr,
     )
 
 
-def bandpass_solint_with_snr(base_solint: str, averaging: BandpassAveraging) -> tuple[str, str]:
+def bandpass_solint_with_snr(
+    base_solint: str, averaging: BandpassAveraging
+) -> tuple[str, str]:
     """Today's frequency solint, widened when the SNR needs more channels averaged."""
     base = 1
     if "," in base_solint:
@@ -306,9 +344,16 @@ def phase_int_solve(weakest: CalibratorSetup) -> PhaseSolve:
     :func:`solution_snr.phase_plan` (per integration in each window when it
     meets intphasesnr, else windows combined, else longer)."""
     if weakest.setup is None:
-        return PhaseSolve("int", False, None, f"per integration, each window (SNR not predicted: {weakest.reason})")
+        return PhaseSolve(
+            "int",
+            False,
+            None,
+            f"per integration, each window (SNR not predicted: {weakest.reason})",
+        )
     plan = snr.phase_plan(weakest.setup)
-    return PhaseSolve(plan.solint, plan.combine == "spw", plan.predicted_snr, plan.reason)
+    return PhaseSolve(
+        plan.solint, plan.combine == "spw", plan.predicted_snr, plan.reason
+    )
 
 
 def phase_inf_solve(weakest: CalibratorSetup) -> PhaseSolve:
@@ -316,7 +361,12 @@ def phase_inf_solve(weakest: CalibratorSetup) -> PhaseSolve:
     :func:`solution_snr.scan_phase_plan` (windows combined when one window
     misses the pipeline's hifa_spwphaseup phasesnr)."""
     if weakest.setup is None:
-        return PhaseSolve("inf", False, None, f"per scan, each window (SNR not predicted: {weakest.reason})")
+        return PhaseSolve(
+            "inf",
+            False,
+            None,
+            f"per scan, each window (SNR not predicted: {weakest.reason})",
+        )
     plan = snr.scan_phase_plan(weakest.setup)
     return PhaseSolve("inf", plan.combine == "spw", plan.predicted_snr, plan.reason)
 
@@ -338,7 +388,9 @@ def window_combination(n_windows: int, *solves: PhaseSolve) -> WindowCombination
     bright bandpass calibrator, so the combined solution adds the windows
     coherently)."""
     if not any(s.combine for s in solves):
-        return WindowCombination(False, (), "each window solved on its own: no phase-offset table needed")
+        return WindowCombination(
+            False, (), "each window solved on its own: no phase-offset table needed"
+        )
     return WindowCombination(
         True,
         (0,) * n_windows,
@@ -377,7 +429,8 @@ def amplitude_note(eb: ExecBlock, weakest: CalibratorSetup) -> str:
     if p is None:
         return f"amplitude per scan and window: SNR not predicted ({weakest.reason})"
     verdict = (
-        "above minsnr" if p.per_scan_window >= snr.CASA_MINSNR
+        "above minsnr"
+        if p.per_scan_window >= snr.CASA_MINSNR
         else "BELOW minsnr: expect flagged amplitude solutions; consider solint over several scans"
     )
     return (
@@ -417,7 +470,10 @@ def _weakest(setups: Sequence[CalibratorSetup]) -> CalibratorSetup:
     known = [c for c in setups if c.setup is not None]
     if not known:
         return setups[0]
-    return min(known, key=lambda c: c.setup.snr(c.setup.window_bandwidth_hz, c.setup.integration_s))
+    return min(
+        known,
+        key=lambda c: c.setup.snr(c.setup.window_bandwidth_hz, c.setup.integration_s),
+    )
 
 
 def solution_snr_plan(
@@ -438,8 +494,17 @@ def solution_snr_plan(
     gains = []
     for fid in gain_field_ids:
         intents = eb.field(fid).intents
-        intent = Intent.PHASE if fid in phase else next(
-            (i for i in (Intent.BANDPASS, Intent.FLUX, Intent.AMPLI) if i.value in intents), Intent.PHASE
+        intent = (
+            Intent.PHASE
+            if fid in phase
+            else next(
+                (
+                    i
+                    for i in (Intent.BANDPASS, Intent.FLUX, Intent.AMPLI)
+                    if i.value in intents
+                ),
+                Intent.PHASE,
+            )
         )
         gains.append(setup(fid, intent))
     weakest = _weakest(gains) if gains else bandpass
