@@ -126,6 +126,12 @@ class CalTables:
         return f"{self.ms}.flagtemplate.txt"
 
     @property
+    def spw_phase(self) -> str:
+        """Per-window phase offsets on the bandpass calibrator, applied before
+        solutions that combine windows (only for weak calibrators)."""
+        return f"{self.split}.spw_phase"
+
+    @property
     def delivered(self) -> tuple[str, ...]:
         return (
             self.tsys,

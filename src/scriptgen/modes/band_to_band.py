@@ -56,6 +56,14 @@ def _with_context(step: Step, **changes) -> Step:
     return replace(step, context=frozen_mapping({**step.context, **changes}))
 
 
+#: Standard decisions this mode replaces or does not make: its own gain
+#: steps solve per window group, so the standard mode's SNR-driven window
+#: combination is not theirs to present.
+_REPLACED_DECISIONS = frozenset(
+    {"fluxscale", "skipped step", "Tsys map", "phase_int", "phase_inf", "window combination", "amplitude SNR"}
+)
+
+
 @register
 class BandToBandMode:
     name = "band_to_band"
@@ -194,7 +202,7 @@ class BandToBandMode:
             else:  # pragma: no cover - a standard step this mode does not know
                 raise AssertionError(f"band-to-band mode does not handle the standard step {key!r}")
 
-        decisions = [d for d in base.decisions if d.topic not in ("fluxscale", "skipped step", "Tsys map")]
+        decisions = [d for d in base.decisions if d.topic not in _REPLACED_DECISIONS]
         decisions += [
             Decision("observing mode", setup.reason),
             Decision("window map", wmap.reason),
@@ -211,6 +219,7 @@ class BandToBandMode:
         tables = base.tables
         offset_table = f"{tables.split}.phasediff_inf"
         variables = dict(base.variables)
+        variables.pop("spw_phase_table", None)
         variables.update(
             {
                 "tsys_spwmap": b2b.tsys_spwmap(eb),
@@ -242,5 +251,5 @@ class BandToBandMode:
             # the reference-window calibrators), the DIFFGAIN step the offset
             # table applied to the targets; the intermediate reference-window
             # phases and the residual diagnostic are not applied, so not delivered.
-            delivered=base.delivered + (tables.ampli_inf, offset_table),
+            delivered=tuple(t for t in base.delivered if t != tables.spw_phase) + (tables.ampli_inf, offset_table),
         )

@@ -14,8 +14,11 @@ part in ``scriptgen/templates/calibration/steps/`` that presents it.
 
 from __future__ import annotations
 
+import dataclasses
+
 from .. import derive
 from ..heuristics import calibration as cal
+from ..heuristics import calibration_snr as csnr
 from ..heuristics import solar_system as solar
 from ..heuristics import antenna_positions
 from ..heuristics import calibration_choices as choices
@@ -221,14 +224,26 @@ class StandardMode:
         for flags in lines:
             decisions.append(Decision("flux calibrator lines", flags.reason))
 
+        snr = csnr.solution_snr_plan(eb, bandpass.field_id, calibrators, options.calibrator_fluxes, models)
+        bp_solint, bp_snr_reason = csnr.bandpass_solint_with_snr(bandpass.solint, snr.bandpass)
+        if bp_solint != bandpass.solint:
+            bandpass = dataclasses.replace(bandpass, solint=bp_solint, reason=f"{bandpass.reason}; {bp_snr_reason}")
         steps.append(
             _step(
                 "bandpass",
                 "Bandpass calibration",
-                context={"bandpass": bandpass, "field": str(bandpass.field_id)},
+                context={"bandpass": bandpass, "field": str(bandpass.field_id), "snr": snr},
                 notes=(bandpass.reason,),
             )
         )
+        for line in snr.setups + snr.predictions:
+            decisions.append(Decision("solution SNR", line))
+        decisions.append(Decision("pre-bandpass phase", f"solint {snr.presolve.solint!r}: {snr.presolve.reason}"))
+        decisions.append(Decision("bandpass SNR", f"{bp_snr_reason}; fillgaps {snr.bandpass.fillgaps}: {snr.bandpass.fillgaps_reason}"))
+        decisions.append(Decision("phase_int", f"solint {snr.phase_int.solint!r}, combine {'spw' if snr.phase_int.combine else 'none'}: {snr.phase_int.reason}"))
+        decisions.append(Decision("phase_inf", f"combine {'spw' if snr.phase_inf.combine else 'none'}: {snr.phase_inf.reason}"))
+        decisions.append(Decision("window combination", snr.combination.reason))
+        decisions.append(Decision("amplitude SNR", snr.amplitude))
         decisions.append(Decision("bandpass", f"solint {bandpass.solint!r}; {bandpass.reason}"))
         decisions.append(Decision("amplitude solve", amplitude.reason))
 
@@ -244,6 +259,8 @@ class StandardMode:
                     "calibrators": cal.ids(calibrators),
                     "fluxscale": do_fluxscale,
                     "amplitude": amplitude,
+                    "snr": snr,
+                    "bandpass_field": str(bandpass.field_id),
                     # gains, fluxscale, applycal follow each other in this mode.
                     "applycal_step": len(steps) + 2,
                 },
@@ -270,6 +287,7 @@ class StandardMode:
                 "Application of the bandpass and gain cal tables",
                 context={
                     "applications": applications,
+                    "snr": snr,
                     "self_calibrated": [str(f) for f in applications.self_calibrated],
                     "groups": [
                         {"phase": str(g.phase_field_id), "fields": cal.ids(g.field_ids), "reason": g.reason}
@@ -317,6 +335,11 @@ class StandardMode:
             "refant": refant.refant,
             "tsys_spwmap": spwmap,
         }
+        delivered = tables.delivered
+        if snr.combined:
+            # Only scripts that combine windows define and deliver the offsets.
+            variables["spw_phase_table"] = tables.spw_phase
+            delivered = delivered + (tables.spw_phase,)
         return CalibrationPlan(
             eb=eb,
             mode=self.name,
@@ -325,5 +348,5 @@ class StandardMode:
             header=_header(eb, options, refant),
             decisions=tuple(decisions),
             variables=frozen_mapping(variables),
-            delivered=tables.delivered,
+            delivered=delivered,
         )
