@@ -344,3 +344,67 @@ def test_fluxscale_agrees_with_the_catalogue_and_the_reference_is_continuous(fau
         assert all(c["ok"] for c in review.fluxscale_checks)
         assert review.refant["missing"] == {}
         assert not [f for f in review.findings if f.kind in ("refant", "fluxscale")]
+
+
+def test_a_reference_antenna_flagged_in_part_of_the_gains_is_replaced(
+    fault_loop, tmp_path
+):
+    """The first reference antenna flagged in the second half of the EB and
+    the per-scan phases solved again as the script does: CASA moves to the
+    next antenna of the list there (recorded in the table's ANTENNA2); the
+    review names it and proposes, as a diff that patch applies, an antenna
+    present in every solution."""
+    from scriptgen import casa_env
+    from scriptgen.heuristics.review import casa_time
+    from scriptgen.review.script_edits import current_refant
+
+    truth, *_, work, script = fault_loop
+    ms = truth.ms_path.name
+    tables = naming.CalTables(ms)
+    for name in (tables.split, tables.bandpass):
+        shutil.copytree(work / name, tmp_path / name)
+    shutil.copy(script, tmp_path / script.name)
+    refants = current_refant(script.read_text())
+    start = time.perf_counter()
+    tasks = casa_env.casatasks()
+    mid = (truth.start_mjd_s + truth.end_mjd_s) / 2
+    split = str(tmp_path / tables.split)
+    tasks.flagdata(
+        vis=split,
+        mode="manual",
+        antenna=refants[0],
+        timerange=f"{casa_time(mid)}~{casa_time(truth.end_mjd_s + 60)}",
+        flagbackup=False,
+    )
+    calibrators = [
+        str(f) for role in ("bandpass", "flux", "phase") for f in truth.field_ids(role)
+    ]
+    tasks.gaincal(
+        vis=split,
+        caltable=str(tmp_path / tables.phase_inf),
+        field=",".join(calibrators),
+        solint="inf",
+        refant=",".join(refants),
+        calmode="p",
+        gaintable=[str(tmp_path / tables.bandpass)],
+    )
+    review = review_eb(tmp_path, ms)
+    write_review(tmp_path, review)
+    print(f"[timing] refant check (flagdata, gaincal, review): {time.perf_counter() - start:.1f} s")
+    print(f"[review] refant: {review.refant}")
+    (found,) = [f for f in review.findings if f.kind == "refant"]
+    assert found.antenna == refants[0]
+    assert set(review.refant["missing"]) == {tables.phase_inf}
+    assert found.start_mjd_s >= mid - 60
+    proposed = review.refant["proposed_refant"].split(",")
+    assert proposed[0] != refants[0] and set(proposed) == set(refants)
+    patch = subprocess.run(
+        ["patch", "-p0", "-i", proposed_diff(ms)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert patch.returncode == 0, patch.stdout + patch.stderr
+    patched = (tmp_path / script.name).read_text()
+    compile(patched, script.name, "exec")
+    assert current_refant(patched) == tuple(proposed)
