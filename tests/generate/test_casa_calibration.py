@@ -114,6 +114,15 @@ def test_review_of_a_fault_free_eb_proposes_nothing(calibrated_standard):
     assert not [f for f in review.findings if f.kind in ("tsys", "phase_jump", "wvr")]
     assert review.suggestions == ()
     assert not (work / proposed_template(ms)).exists()
+    # WVR kept without a bad radiometer, fluxscale within the catalogue's
+    # tolerance, the reference antenna present throughout: no script change.
+    print("[review] fault-free WVR:", review.wvr["reason"])
+    print("[review] fault-free fluxscale/catalogue:", [(c["field"], c["spw"], c["ratio"]) for c in review.fluxscale_checks])
+    assert review.wvr["apply"] and review.wvr["bad_antennas"] == () and review.wvr["action"] == ""
+    assert review.fluxscale_checks and all(c["ok"] for c in review.fluxscale_checks)
+    assert review.refant["missing"] == {}
+    assert review.script_edits == () and review.script_diff == ""
+    assert not [f for f in review.findings if f.kind in ("refant", "fluxscale")]
 
 
 def test_fluxscale_results_are_saved_as_json(calibrated_standard):

@@ -3,12 +3,15 @@ accepting its proposals and rerunning from the analyst-flags step.
 
 One faulty EB is built and calibrated once for the module (about 4 minutes
 on a shared 2-core machine: build, full run, review, rerun from the
-analyst-flags step); figures are printed (``pytest -s``).
+analyst-flags step); figures are printed (``pytest -s``). Accepting the
+review means both of its outputs: the proposed flag template, and the
+script diff (applied with ``patch``) for what flags cannot express.
 """
 
 from __future__ import annotations
 
 import shutil
+import subprocess
 import time
 from dataclasses import replace
 
@@ -17,7 +20,12 @@ import pytest
 from scriptgen import naming
 from scriptgen.generate import GenerateOptions, generate
 from scriptgen.inspect import inspect_ms
-from scriptgen.review.report import proposed_template, review_eb, write_review
+from scriptgen.review.report import (
+    proposed_diff,
+    proposed_template,
+    review_eb,
+    write_review,
+)
 from scriptgen.runner import run_script
 
 from ..generate.casa_checks import mean_real_per_spw
@@ -27,7 +35,8 @@ pytestmark = pytest.mark.casa
 
 #: Bad Tsys on antenna 3 in the second window's baseband from 150 s (the
 #: target's Tsys scan) to the end; a 120 deg phase jump on antenna 6 in the
-#: middle of the second target scan (250-310 s).
+#: middle of the second target scan (250-310 s); a radiometer adding 1 K rms
+#: of noise on antenna 5.
 FAULTS = dict(
     tsys_fault_antenna=3,
     tsys_fault_spw=1,
@@ -36,6 +45,8 @@ FAULTS = dict(
     phase_jump_antenna=6,
     phase_jump_deg=120.0,
     phase_jump_s=265.0,
+    wvr_noise_antenna=5,
+    wvr_noise_k=1.0,
 )
 
 
@@ -90,8 +101,17 @@ def fault_loop(tmp_path_factory):
     first = review_eb(work, ms.name)
     write_review(work, first)
     times["review"] = time.perf_counter() - start
-    # Accepting the proposals: the proposed file becomes the flag template.
+    # Accepting the proposals: the proposed file becomes the flag template,
+    # and the script diff is applied as an analyst would, with patch.
     shutil.copy(work / proposed_template(ms.name), work / tables.flag_template)
+    patch = subprocess.run(
+        ["patch", "-p0", "-i", proposed_diff(ms.name)],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
+    assert patch.returncode == 0, patch.stdout + patch.stderr
+    compile(script.read_text(), script.name, "exec")
     step = next(
         n for n, line in enumerate(_titles(script)) if "analyst's flags" in line
     )
@@ -106,6 +126,24 @@ def fault_loop(tmp_path_factory):
         f"\n[review] findings: {[(f.kind, f.antenna, f.spw, f.start_mjd_s, f.stop_mjd_s) for f in first.findings]}"
     )
     print(f"[review] truth faults: {truth.faults}")
+    print(f"[review] first diff:\n{first.script_diff}")
+    for label, r in (("before", first), ("after", second)):
+        print(
+            f"[review] WVR {label}: improvement {r.wvr.get('improvement')}, "
+            f"bad {r.wvr.get('bad_antennas')}, rms with/without (deg): "
+            + ", ".join(
+                f"{a} {w:.2f}/{o:.2f}"
+                for a, w, o in zip(
+                    r.wvr["antennas"], r.wvr["rms_with_deg"], r.wvr["rms_without_deg"]
+                )
+            )
+        )
+        print(
+            f"[review] fluxscale/catalogue {label}: "
+            + ", ".join(
+                f"{c['field']} spw {c['spw']} {c['ratio']:.3f}" for c in r.fluxscale_checks
+            )
+        )
     print(f"[review] before: {before}")
     print(f"[review] after:  {after}")
     print(f"[timing] {times}")
@@ -166,6 +204,10 @@ def test_accepting_the_proposals_improves_target_flux_and_phase_scatter(fault_lo
     assert versions["AnalystFlags"] > versions["Apriori"]
     (fault,) = [f for f in truth.faults if f["kind"] == "tsys"]
     (spw,) = fault["science_spws"]
+    # Every window of the phase calibrator: the noisy radiometer's phase
+    # noise went with wvrflag.
+    for s, value in after["phase_cal_phase_scatter_deg"].items():
+        assert value < before["phase_cal_phase_scatter_deg"][s], s
     err = {
         k: {s: abs(r - 1) for s, r in d["target_flux_ratio"].items()}
         for k, d in (("before", before), ("after", after))
@@ -183,8 +225,9 @@ def test_accepting_the_proposals_improves_target_flux_and_phase_scatter(fault_lo
     )
     for s, value in after["target_phase_scatter_deg"].items():
         assert value < before["target_phase_scatter_deg"][s], s
-    # Accepted lines are not proposed again.
+    # Accepted lines are not proposed again, nor the accepted script change.
     assert second.proposals == ()
+    assert second.script_diff == ""
 
 
 def test_scriptforpi_replays_the_accepted_flags(fault_loop, tmp_path):
@@ -240,25 +283,128 @@ def _flags(ms):
     return out
 
 
-def test_review_names_a_noisy_radiometer_after_the_wvr_step(tmp_path):
-    """Only steps 0-4 (through WVR) run: the review works on part of a run."""
-    from scriptgen.synthetic import SyntheticConfig, build_execblock
-
-    cfg = SyntheticConfig(
-        uid="uid___A002_Xsyn_X41", seed=41, wvr_noise_antenna=5, wvr_noise_k=1.0
-    )
-    truth = build_execblock(tmp_path / f"{cfg.uid}.ms", cfg)
-    eb = inspect_ms(truth.ms_path)
+def test_review_names_a_noisy_radiometer_after_the_wvr_step(fault_loop, tmp_path):
+    """Only steps 0-4 (through WVR) run: the review works on part of a run
+    (the fault loop's raw EB, so no second build). Without per-integration
+    phases to compare it falls back on the WVR table alone."""
+    truth, *_, raw, _, _ = fault_loop
+    shutil.copytree(raw.ms_path, tmp_path / raw.ms_path.name)
+    eb = inspect_ms(tmp_path / raw.ms_path.name)
     generate([eb], GenerateOptions(out_dir=tmp_path))
-    script = tmp_path / naming.calibration_script(truth.ms_path.name)
+    script = tmp_path / naming.calibration_script(raw.ms_path.name)
     wvr_step = next(n for n, t in enumerate(_titles(script)) if "WVR cal table" in t)
     run = run_script(script, tmp_path, mysteps=list(range(wvr_step + 1)), timeout=1200)
     assert run.ok, run.tail(60)
     print(f"[timing] wvr EB: steps 0-{wvr_step} {run.seconds:.1f} s")
     review = review_eb(tmp_path, truth.ms_path.name)
-    (fault,) = truth.faults
+    (fault,) = [f for f in truth.faults if f["kind"] == "wvr_noise"]
     found = [f for f in review.findings if f.kind == "wvr"]
     print(f"[review] wvr findings: {[(f.antenna, f.value) for f in found]}")
     assert [f.antenna for f in found] == [fault["antenna"]]
     assert any(f"wvrflag=['{fault['antenna']}']" in s for s in review.suggestions)
+    assert review.wvr == {}
     assert review.proposals == ()
+
+
+def test_review_names_the_bad_radiometer_by_comparing_phase_rms(fault_loop):
+    """The hifa_wvrgcalflag comparison: the phase calibrator's phases with
+    and without WVR; only the noisy radiometer's antenna is worse with it,
+    WVR is kept, and the diff adds it to wvrgcal's wvrflag."""
+    truth, first, *_ = fault_loop
+    (fault,) = [f for f in truth.faults if f["kind"] == "wvr_noise"]
+    name, a = fault["antenna"], fault["antenna_id"]
+    assert first.wvr["bad_antennas"] == (name,)
+    assert first.wvr["apply"]
+    assert [f.antenna for f in first.findings if f.kind == "wvr"] == [name]
+    assert any(f"wvrflag=['{name}']" in s for s in first.suggestions)
+    assert f'+            wvrflag=["{name}"],' in first.script_diff
+    with_wvr, without = first.wvr["rms_with_deg"], first.wvr["rms_without_deg"]
+    assert with_wvr[a] > 2 * without[a]
+    others = [w / o for i, (w, o) in enumerate(zip(with_wvr, without)) if i != a and o > 0]
+    assert all(abs(r - 1) < 0.2 for r in others)
+
+
+def test_accepting_the_wvr_proposal_improves_the_bad_antennas_phases(fault_loop):
+    truth, first, second, *_ = fault_loop
+    (fault,) = [f for f in truth.faults if f["kind"] == "wvr_noise"]
+    a = fault["antenna_id"]
+    before, after = first.wvr["rms_with_deg"][a], second.wvr["rms_with_deg"][a]
+    # Its correction is now interpolated from its neighbours: its phases are
+    # as good as without WVR, and nothing is proposed any more.
+    assert after < 0.5 * before
+    assert after < 1.2 * second.wvr["rms_without_deg"][a]
+    assert second.wvr["bad_antennas"] == () and second.wvr["apply"]
+
+
+def test_fluxscale_agrees_with_the_catalogue_and_the_reference_is_continuous(fault_loop):
+    _, first, second, *_ = fault_loop
+    for review in (first, second):
+        assert review.fluxscale_checks
+        assert {c["field"] for c in review.fluxscale_checks} == {"Jsyn_bandpass", "Jsyn_phase"}
+        assert all(c["ok"] for c in review.fluxscale_checks)
+        assert review.refant["missing"] == {}
+        assert not [f for f in review.findings if f.kind in ("refant", "fluxscale")]
+
+
+def test_a_reference_antenna_flagged_in_part_of_the_gains_is_replaced(
+    fault_loop, tmp_path
+):
+    """The first reference antenna flagged in the second half of the EB and
+    the per-scan phases solved again as the script does: CASA moves to the
+    next antenna of the list there (recorded in the table's ANTENNA2); the
+    review names it and proposes, as a diff that patch applies, an antenna
+    present in every solution."""
+    from scriptgen import casa_env
+    from scriptgen.heuristics.review import casa_time
+    from scriptgen.review.script_edits import current_refant
+
+    truth, *_, work, script = fault_loop
+    ms = truth.ms_path.name
+    tables = naming.CalTables(ms)
+    for name in (tables.split, tables.bandpass):
+        shutil.copytree(work / name, tmp_path / name)
+    shutil.copy(script, tmp_path / script.name)
+    refants = current_refant(script.read_text())
+    start = time.perf_counter()
+    tasks = casa_env.casatasks()
+    mid = (truth.start_mjd_s + truth.end_mjd_s) / 2
+    split = str(tmp_path / tables.split)
+    tasks.flagdata(
+        vis=split,
+        mode="manual",
+        antenna=refants[0],
+        timerange=f"{casa_time(mid)}~{casa_time(truth.end_mjd_s + 60)}",
+        flagbackup=False,
+    )
+    calibrators = [
+        str(f) for role in ("bandpass", "flux", "phase") for f in truth.field_ids(role)
+    ]
+    tasks.gaincal(
+        vis=split,
+        caltable=str(tmp_path / tables.phase_inf),
+        field=",".join(calibrators),
+        solint="inf",
+        refant=",".join(refants),
+        calmode="p",
+        gaintable=[str(tmp_path / tables.bandpass)],
+    )
+    review = review_eb(tmp_path, ms)
+    write_review(tmp_path, review)
+    print(f"[timing] refant check (flagdata, gaincal, review): {time.perf_counter() - start:.1f} s")
+    print(f"[review] refant: {review.refant}")
+    (found,) = [f for f in review.findings if f.kind == "refant"]
+    assert found.antenna == refants[0]
+    assert set(review.refant["missing"]) == {tables.phase_inf}
+    assert found.start_mjd_s >= mid - 60
+    proposed = review.refant["proposed_refant"].split(",")
+    assert proposed[0] != refants[0] and set(proposed) == set(refants)
+    patch = subprocess.run(
+        ["patch", "-p0", "-i", proposed_diff(ms)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert patch.returncode == 0, patch.stdout + patch.stderr
+    patched = (tmp_path / script.name).read_text()
+    compile(patched, script.name, "exec")
+    assert current_refant(patched) == tuple(proposed)

@@ -61,6 +61,22 @@ def plots_for(ms: str) -> list[Plot]:
     ]
 
 
+def review_plots_for(ms: str) -> list[Plot]:
+    """What 'scriptgen review' compared, drawn when it ran (from its JSON report; pure)."""
+    uid = ms[:-3] if ms.endswith(".ms") else ms
+    return [
+        Plot(uid, review_json(ms), "review-wvr", f"{ms}.review.wvr.png",
+             "review: phase rms with and without WVR"),
+        Plot(uid, review_json(ms), "review-tsys", f"{ms}.review.tsys.png",
+             "review: Tsys / median of antennas"),
+    ]
+
+
+def review_json(ms: str) -> str:
+    """The JSON report 'scriptgen review' writes for ``ms``."""
+    return f"{ms}.review.json"
+
+
 def is_pb_or_mask(name: str) -> bool:
     """``x.pb.fits``, ``x.mask.fits`` (not ``x.pbcor.fits``): no preview."""
     parts = name.lower().split(".")
@@ -76,6 +92,12 @@ def _draw(plot: Plot, source: Path, out: Path) -> None:
         from ..qa2.image import read_image
 
         fig = figures.image_figure(read_image(source), Path(plot.source).name)
+    elif plot.what.startswith("review-"):
+        from . import review_figures
+
+        review = review_figures.load_review(source)
+        draw = review_figures.review_wvr_figure if plot.what == "review-wvr" else review_figures.review_tsys_figure
+        fig = draw(review, title)
     else:
         table = read_caltable(source)
         if not table.spws:
@@ -112,7 +134,7 @@ def make_gallery(
     else:
         image_paths = list(images)
     gallery = Gallery()
-    planned = [p for ms in ebs for p in plots_for(ms)]
+    planned = [p for ms in ebs for p in plots_for(ms) + review_plots_for(ms)]
     planned += [
         Plot("images", str(p), "image", f"{Path(p).name}.preview.png", "image preview")
         for p in image_paths
@@ -129,13 +151,29 @@ def make_gallery(
             continue
         gallery.plots.append(plot)
         gallery.files.append(plot.png)
-    (qa_dir / INDEX).write_text(index_html(gallery.plots, links))
+    (qa_dir / INDEX).write_text(index_html(gallery.plots, links, _review_notes(tables_dir, ebs)))
     gallery.files.append(INDEX)
     return gallery
 
 
-def index_html(plots: list[Plot], links: tuple[str, ...] = ()) -> str:
-    """A page with every plot, grouped by EB (then images), and links to ``links``."""
+def _review_notes(tables_dir: Path, ebs: tuple[str, ...]) -> dict[str, list[str]]:
+    """Per EB section: the review's findings, when it ran."""
+    from .review_figures import load_review, review_notes
+
+    notes = {}
+    for ms in ebs:
+        path = tables_dir / review_json(ms)
+        if path.exists():
+            try:
+                notes[ms[:-3] if ms.endswith(".ms") else ms] = review_notes(load_review(path))
+            except ScriptgenError:
+                continue
+    return notes
+
+
+def index_html(plots: list[Plot], links: tuple[str, ...] = (), notes: dict[str, list[str]] | None = None) -> str:
+    """A page with every plot, grouped by EB (then images), and links to
+    ``links``; ``notes`` per section (the review's findings) above its plots."""
     e = html.escape
     parts = [
         "<!DOCTYPE html>",
@@ -154,8 +192,14 @@ def index_html(plots: list[Plot], links: tuple[str, ...] = ()) -> str:
     sections: dict[str, list[Plot]] = {}
     for p in plots:
         sections.setdefault(p.section, []).append(p)
+    for section in notes or {}:
+        sections.setdefault(section, [])
     for section, items in sections.items():
         parts.append(f"<h2>{e(section)}</h2>")
+        if notes and notes.get(section):
+            parts.append("<p>Review findings ('scriptgen review'):</p><ul>")
+            parts.extend(f"<li>{e(line)}</li>" for line in notes[section])
+            parts.append("</ul>")
         for p in items:
             src = e(quote(p.png), quote=True)
             parts.append(

@@ -20,6 +20,12 @@ from .. import naming
 from ..delivery.syntax import instruction_lines, parse_pairs
 from ..errors import ScriptgenError
 from ..heuristics import review as rules
+from ..heuristics.calibrator_fluxes import fit_recorded_flux
+from ..heuristics.review_combine import combine_spw_advice
+from ..heuristics.review_fluxscale import fluxscale_check
+from ..heuristics.review_refant import RefantUse, refant_continuity
+from ..heuristics.review_wvr import wvr_decision
+from . import script_edits
 from .tables import (
     MsWindows,
     Solutions,
@@ -35,6 +41,12 @@ def proposed_template(ms: str) -> str:
     return f"{ms}.flagtemplate.proposed.txt"
 
 
+def proposed_diff(ms: str) -> str:
+    """Where the review writes its script-level proposals for ``ms``: a
+    unified diff against the calibration script (apply with ``patch -p0``)."""
+    return f"{ms}.review.diff"
+
+
 @dataclass(frozen=True)
 class EbReview:
     ms: str
@@ -46,6 +58,19 @@ class EbReview:
     suggestions: tuple[str, ...] = ()
     read: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+    #: The WVR comparison (heuristics.review_wvr.WvrDecision as a dict; empty
+    #: when the tables for it are not there yet).
+    wvr: dict = field(default_factory=dict)
+    #: Fluxscale against the catalogue (heuristics.review_fluxscale.FluxscaleCheck).
+    fluxscale_checks: tuple = ()
+    #: Reference-antenna continuity (heuristics.review_refant.RefantReview).
+    refant: dict = field(default_factory=dict)
+    #: Script-level proposals (script_edits.ScriptEdit) and their diff.
+    script_edits: tuple = ()
+    script_diff: str = ""
+    #: Per Tsys window: each antenna's median Tsys over the median of all
+    #: antennas, per measurement (what the Tsys outlier test compared; plotted).
+    tsys_ratios: tuple = ()
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -161,20 +186,27 @@ def review_eb(workdir: Path, ms: str) -> EbReview:
         return sol
 
     tsys = load(tables.tsys)
+    tsys_ratios = []
     if tsys:
         for win in tsys_windows(tsys, windows):
             findings.extend(rules.tsys_outliers(win, end))
+            tsys_ratios.append(_tsys_ratio(win))
     wvr = load(tables.wvr)
     if wvr and wvr.table.spws:
         findings.extend(
             rules.noisy_radiometers(wvr.table.antenna_names, _wvr_phases(wvr))
         )
+    bandpass_phase = load(tables.bandpass_phase)
     bandpass = load(tables.bandpass)
     if bandpass:
         names = bandpass.table.antenna_names
         for b in bandpass.table.spws:
             amp, flags = _per_antenna_bandpass(b, len(names))
             findings.extend(rules.bandpass_outliers(b.spw_id, names, amp, flags))
+    phase_int = load(tables.phase_int)
+    wvr_review = _wvr_review(workdir, ms, phase_int, wvr)
+    if wvr_review is not None:
+        findings = [f for f in findings if f.kind != "wvr"] + _wvr_findings(wvr_review)
     phases = load(tables.phase_inf)
     if phases:
         for series in gain_series(phases):
@@ -185,6 +217,47 @@ def review_eb(workdir: Path, ms: str) -> EbReview:
             findings.extend(rules.amplitude_outliers(series))
     fluxes = read_fluxscale(workdir / tables.fluxscale_results)
     flux_rows = _fluxscale_rows(fluxes) if fluxes else ()
+    flux_checks = _fluxscale_checks(workdir, ms, fluxes) if fluxes else ()
+    findings.extend(
+        rules.Finding(
+            kind="fluxscale",
+            antenna="",
+            spw=str(c.spw),
+            start_mjd_s=math.nan,
+            stop_mjd_s=math.nan,
+            value=c.ratio,
+            reason=c.reason,
+        )
+        for c in flux_checks
+        if not c.ok
+    )
+    script_path = workdir / naming.calibration_script(ms)
+    script = script_path.read_text() if script_path.exists() else ""
+    gain_tables = (
+        (tables.bandpass_phase, bandpass_phase),
+        (tables.bandpass, bandpass),
+        (tables.phase_int, phase_int),
+        (tables.phase_inf, phases),
+        (tables.ampli_inf, amplitudes),
+    )
+    refant = refant_continuity(
+        [_refant_use(name, sol) for name, sol in gain_tables if sol and sol.refant],
+        script_edits.current_refant(script),
+    )
+    if refant is not None and refant.missing:
+        findings.append(
+            rules.Finding(
+                kind="refant",
+                antenna=refant.intended,
+                spw="",
+                start_mjd_s=min(min(v) for v in refant.missing.values()),
+                stop_mjd_s=max(max(v) for v in refant.missing.values()),
+                value=float(sum(len(v) for v in refant.missing.values())),
+                reason=refant.reason,
+            )
+        )
+    combine = _combine_advice(workdir, ms, phases)
+    edits, new_script = _script_edits(script, wvr_review, refant, combine)
     flagged = {}
     for vis in (ms, tables.split):
         fractions = flag_version_fractions(workdir / vis)
@@ -202,10 +275,204 @@ def review_eb(workdir: Path, ms: str) -> EbReview:
         flagged=flagged,
         flagged_solutions=flagged_solutions,
         fluxscale=flux_rows,
-        suggestions=tuple(_suggestions(findings, flagged_solutions)),
+        suggestions=tuple(_suggestions(findings, flagged_solutions, edits)),
         read=tuple(read),
         missing=tuple(missing),
+        wvr=asdict(wvr_review) if wvr_review else {},
+        fluxscale_checks=tuple(asdict(c) for c in flux_checks),
+        refant=(
+            dict(asdict(refant), missing={k: len(v) for k, v in refant.missing.items()})
+            if refant
+            else {}
+        ),
+        script_edits=tuple(asdict(e) for e in edits),
+        tsys_ratios=tuple(tsys_ratios),
+        script_diff=(
+            script_edits.unified_diff(script_path.name, script, new_script)
+            if new_script != script
+            else ""
+        ),
     )
+
+
+def _tsys_ratio(win: rules.TsysWindow) -> dict:
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-flagged measurements
+        ratio = win.median_k / np.nanmedian(win.median_k, axis=0, keepdims=True)
+    return {
+        "spw": win.spw,
+        "antennas": list(win.antennas),
+        "times_mjd_s": [float(t) for t in win.times],
+        "ratio": [[round(float(v), 4) for v in row] for row in ratio],
+        "limit": rules.TSYS_NMEDIAN_LIMIT,
+    }
+
+
+def _snapshot(workdir: Path, ms: str):
+    """The EB as generated (the snapshot beside the script), or None."""
+    from ..snapshot import load
+
+    path = workdir / naming.snapshot_file(ms)
+    try:
+        return load(path) if path.exists() else None
+    except ScriptgenError:
+        return None
+
+
+def _wvr_review(workdir: Path, ms: str, phase_int, wvr):
+    """The WVR comparison on the phase calibrator(s) (every calibrator of
+    the per-integration table when the snapshot cannot say which)."""
+    if phase_int is None or wvr is None or not wvr.table.spws:
+        return None
+    from .wvr_check import wvr_comparisons
+
+    eb = _snapshot(workdir, ms)
+    fields = (
+        tuple(f.name for f in eb.fields if "CALIBRATE_PHASE" in f.intents) if eb else ()
+    )
+    comparisons = wvr_comparisons(phase_int, wvr, fields) or wvr_comparisons(
+        phase_int, wvr
+    )
+    return wvr_decision(comparisons)
+
+
+def _wvr_findings(decision) -> list[rules.Finding]:
+    out = []
+    index = {a: i for i, a in enumerate(decision.antennas)}
+    for name, why in zip(decision.bad_antennas, decision.antenna_reasons):
+        a = index[name]
+        out.append(
+            rules.Finding(
+                kind="wvr",
+                antenna=name,
+                antenna_id=a,
+                spw="",
+                start_mjd_s=math.nan,
+                stop_mjd_s=math.nan,
+                value=round(decision.rms_with_deg[a] / decision.rms_without_deg[a], 3),
+                reason=f"{why}; {decision.action}" if decision.apply else why,
+            )
+        )
+    if not decision.apply:
+        out.append(
+            rules.Finding(
+                kind="wvr",
+                antenna="",
+                spw="",
+                start_mjd_s=math.nan,
+                stop_mjd_s=math.nan,
+                value=decision.improvement,
+                reason=f"{decision.reason}; {decision.action}",
+            )
+        )
+    return out
+
+
+def _fluxscale_checks(workdir: Path, ms: str, results: dict) -> tuple:
+    """Each derived flux against the catalogue flux the EB recorded
+    (ASDM_SOURCE, as the snapshot keeps it) at the window's frequency."""
+    eb = _snapshot(workdir, ms)
+    freqs = results.get("freq") if isinstance(results, dict) else None
+    if eb is None or not eb.calibrator_fluxes or not isinstance(freqs, list):
+        return ()
+    sources = {f.name: f.source_name or f.name for f in eb.fields}
+    out = []
+    for row in _fluxscale_rows(results):
+        if row["spw"] >= len(freqs):
+            continue
+        freq = float(freqs[row["spw"]])
+        model = fit_recorded_flux(
+            eb.calibrator_fluxes,
+            sources.get(row["field"], row["field"]),
+            freq,
+            eb.start_mjd_s,
+        )
+        if model is None:
+            continue
+        out.append(
+            fluxscale_check(
+                row["field"], row["spw"], freq, row["flux_jy"], model.flux_jy, model.flux_err_jy
+            )
+        )
+    return tuple(out)
+
+
+def _refant_use(name: str, sol: Solutions) -> RefantUse:
+    """Per solution time of one table: the reference used and who is present."""
+    names = sol.table.antenna_names
+    times = np.unique(np.concatenate([b.time_s for b in sol.table.spws]))
+    times = times[np.concatenate([[True], np.diff(times) > 0.5])]
+    present = np.ones((len(names), times.size), bool)
+    seen = np.zeros_like(present)
+    used = np.full(times.size, -1)
+    for b in sol.table.spws:
+        k = np.clip(np.searchsorted(times, b.time_s - 0.5), 0, times.size - 1)
+        good = ~b.flags.all(axis=(0, 1))
+        ok = np.zeros_like(present)
+        ok[b.antenna, k] = good
+        here = np.zeros(times.size, bool)
+        here[k] = True
+        present[:, here] &= ok[:, here]
+        seen[b.antenna, k] = True
+        ref = sol.refant.get(b.spw_id)
+        if ref is not None:
+            used[k] = np.where(used[k] < 0, ref, used[k])
+    return RefantUse(name, names, times, used, present & seen)
+
+
+def _combine_advice(workdir: Path, ms: str, phases: Solutions | None):
+    """Window combination for the phase calibrator(s), from the flagged
+    fraction of their per-scan phase solutions per window."""
+    eb = _snapshot(workdir, ms)
+    if phases is None or eb is None:
+        return None
+    names = {f.name for f in eb.fields if "CALIBRATE_PHASE" in f.intents}
+    ids = {i for i, n in phases.field_names.items() if n in names}
+    fractions = {}
+    for b in phases.table.spws:
+        rows = np.isin(b.field, list(ids))
+        if rows.any():
+            fractions[b.spw_id] = rules.flagged_fraction(b.flags[:, :, rows].all(axis=(0, 1)))
+    advice = combine_spw_advice(", ".join(sorted(names)), fractions)
+    return (advice, len(phases.table.spws)) if advice.combine else None
+
+
+def _script_edits(script: str, wvr, refant, combine=None):
+    """The script-level proposals and the script with them made."""
+    edits, text = [], script
+    if not script:
+        return (), script
+    if wvr is not None and not wvr.apply:
+        new = script_edits.reject_wvr(text, wvr.reason)
+        edits.append(script_edits.ScriptEdit("reject WVR", wvr.reason, new is not None))
+        text = new or text
+    elif wvr is not None and wvr.bad_antennas:
+        why = "; ".join(wvr.antenna_reasons)
+        new = script_edits.add_wvrflag(text, wvr.bad_antennas, why)
+        edits.append(
+            script_edits.ScriptEdit(
+                f"wvrflag={list(wvr.bad_antennas)}", why, new is not None
+            )
+        )
+        text = new or text
+    if refant is not None and refant.proposed_refant:
+        new = script_edits.change_refant(text, refant.proposed_refant, refant.reason)
+        edits.append(
+            script_edits.ScriptEdit(
+                f"change refant to '{refant.proposed_refant}'", refant.reason, new is not None
+            )
+        )
+        text = new or text
+    if combine is not None:
+        advice, n_spw = combine
+        new = script_edits.combine_spw_for_phase_inf(text, n_spw, advice.reason)
+        edits.append(
+            script_edits.ScriptEdit(
+                "combine windows for the phase calibrator", advice.reason, new is not None
+            )
+        )
+        text = new or text
+    return tuple(edits), text
 
 
 def _wvr_phases(sol: Solutions) -> np.ndarray:
@@ -283,9 +550,19 @@ def _fluxscale_rows(results: dict) -> tuple[dict, ...]:
     return tuple(rows)
 
 
-def _suggestions(findings, flagged_solutions) -> list[str]:
+def _suggestions(findings, flagged_solutions, edits=()) -> list[str]:
     """Script-level changes flags cannot express."""
-    out = [f"{f.antenna}: {f.reason}" for f in findings if f.kind == "wvr"]
+    out = [
+        f.reason if not f.antenna or f.reason.startswith(f"{f.antenna}:") else f"{f.antenna}: {f.reason}"
+        for f in findings
+        if f.kind == "wvr"
+    ]
+    out += [
+        f"{e.what} ({e.reason})"
+        + ("" if e.applied else "; not in the diff: the script's line for it was not found")
+        for e in edits
+        if e.what.startswith(("change refant", "combine windows"))
+    ]
     for name, fraction in sorted(flagged_solutions.items()):
         if fraction > 0.2:
             out.append(
@@ -317,6 +594,12 @@ def write_review(workdir: Path, review: EbReview) -> list[Path]:
         written.append(proposed)
     elif proposed.exists():
         proposed.unlink()
+    diff = workdir / proposed_diff(review.ms)
+    if review.script_diff:
+        diff.write_text(review.script_diff)
+        written.append(diff)
+    elif diff.exists():
+        diff.unlink()
     return written
 
 
@@ -328,7 +611,15 @@ def render_text(review: EbReview) -> str:
     by_kind: dict[str, list] = {}
     for f in review.findings:
         by_kind.setdefault(f.kind, []).append(f)
-    for kind in ("tsys", "wvr", "phase_jump", "gain_amplitude", "bandpass"):
+    for kind in (
+        "tsys",
+        "wvr",
+        "phase_jump",
+        "gain_amplitude",
+        "bandpass",
+        "refant",
+        "fluxscale",
+    ):
         items = by_kind.get(kind, [])
         out.append(f"  {kind}: {len(items)} finding(s)")
         for f in items:
@@ -355,10 +646,31 @@ def render_text(review: EbReview) -> str:
             f"    {r['field']} spw {r['spw']}: {r['flux_jy']:.4f} +- {r['error_jy']:.4f} Jy"
             for r in review.fluxscale
         )
+    if review.wvr:
+        w = review.wvr
+        out.append(f"  WVR: {w['reason']}")
+        out.append("    antenna: phase rms with / without WVR (deg)")
+        out.extend(
+            f"    {a}: {rw:.2f} / {ro:.2f}"
+            for a, rw, ro in zip(w["antennas"], w["rms_with_deg"], w["rms_without_deg"])
+            if math.isfinite(rw) and math.isfinite(ro)
+        )
+    if review.fluxscale_checks:
+        out.append("  fluxscale against the catalogue recorded in the EB:")
+        out.extend(
+            f"    {'ok  ' if c['ok'] else 'FAIL'} {c['reason']}" for c in review.fluxscale_checks
+        )
+    if review.refant:
+        out.append(f"  reference antenna: {review.refant['reason']}")
     out.append(f"  proposed flags: {len(review.proposals)}")
     out.extend(f"    {p.line()}" for p in review.proposals)
     for s in review.suggestions:
         out.append(f"  suggestion: {s}")
+    if review.script_diff:
+        out.append(
+            f"  script changes proposed as a diff: {proposed_diff(review.ms)} "
+            "(review it, then apply it with 'patch -p0 <' that file and rerun from the affected step)"
+        )
     return "\n".join(out) + "\n"
 
 

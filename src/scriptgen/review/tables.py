@@ -8,7 +8,7 @@ enough to run after every step.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,10 @@ class Solutions:
     table: CalTable
     intervals: dict[int, np.ndarray]
     field_names: dict[int, str]
+    #: Per window: each row's reference antenna (ANTENNA2 of a cal table;
+    #: -1 none) and scan number, same row order as the solutions.
+    refant: dict[int, np.ndarray] = field(default_factory=dict)
+    scan: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 def read_solutions(path: Path) -> Solutions | None:
@@ -32,21 +36,28 @@ def read_solutions(path: Path) -> Solutions | None:
         return None
     table = read_caltable(path)
     tb = casa_env.casatools().table()
-    intervals = {}
+    intervals, refant, scan = {}, {}, {}
     tb.open(str(path))
     try:
+        columns = tb.colnames()
         for block in table.spws:
             sub = tb.query(
                 f"SPECTRAL_WINDOW_ID=={block.spw_id}", sortlist="TIME,ANTENNA1"
             )
             try:
                 intervals[block.spw_id] = sub.getcol("INTERVAL")
+                if "ANTENNA2" in columns:
+                    refant[block.spw_id] = np.asarray(sub.getcol("ANTENNA2"), int)
+                if "SCAN_NUMBER" in columns:
+                    scan[block.spw_id] = np.asarray(sub.getcol("SCAN_NUMBER"), int)
             finally:
                 sub.close()
     finally:
         tb.close()
     names = _column(path / "FIELD", "NAME")
-    return Solutions(table, intervals, {i: str(n) for i, n in enumerate(names)})
+    return Solutions(
+        table, intervals, {i: str(n) for i, n in enumerate(names)}, refant, scan
+    )
 
 
 @dataclass(frozen=True)
