@@ -130,8 +130,8 @@ def test_chunked_cube_equals_serial_within_noise(cube_runs):
     ratio = np.abs(peak_a - peak_b) / rms
     whole = np.nanmax(np.abs(a - b), axis=(0, 1, 2)) / rms
     print(
-        f"\nchunked vs serial: per-channel peak difference max {ratio.max():.3f} rms (median {np.median(ratio):.3f}); "
-        f"largest pixel difference {whole.max():.3f} rms; peak {peak_a.max():.4f} Jy/beam, rms {np.median(rms) * 1e3:.2f} mJy"
+        f"\nchunked vs serial: per-channel peak difference max {ratio.max():.2e} rms (median {np.median(ratio):.2e}); "
+        f"largest pixel difference {whole.max():.2e} rms; peak {peak_a.max():.4f} Jy/beam, rms {np.median(rms) * 1e3:.2f} mJy"
     )
     assert ratio.max() < PEAK_TOLERANCE_RMS, ratio
     # The line is there (not two empty cubes agreeing).

@@ -60,3 +60,16 @@ def test_no_steps_before_the_cubes(tmp_path):
     tasks, _ = cube_tasks.with_cube_chunks((imaging,), lambda c: (2, ""))
     assert [t.kind for t in tasks] == ["cube chunk", "cube chunk", "imaging"]
     assert tasks[0].depends == ("g/x",) and tasks[-1].steps == (0, 1)
+
+
+def test_cube_chunks_option(tmp_path, monkeypatch, capsys):
+    from scriptgen.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    assert main(["run", "empty", "--cube-chunks", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--cube-chunks must be at least 1" in err[0]
+    # One script: the chunks in turn, in its one process (cube_chunks set before it).
+    (tmp_path / "s.py").write_text("import sys\nprint('# Step 0: cubes')\nsys.exit(cube_chunks)\n")
+    assert main(["run", "s.py", "--cube-chunks", "3"]) == 3

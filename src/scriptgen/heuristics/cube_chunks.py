@@ -23,7 +23,6 @@ CASA); a unit test holds the two equal.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import ScriptgenError
@@ -34,14 +33,13 @@ __all__ = [
     "channel_chunks",
     "chunk_count",
     "chunk_grids",
+    "cube_grid",
     "frequency_hz",
 ]
 
-#: Below this many channels per chunk the fixed cost of a tclean run (reading
-#: the MS selection, making and fitting the PSF, the first major cycle's
-#: gridding set-up) is no longer small against its channels' work, and a
-#: chunk's auto-multithresh still needs a few planes for nothing else than
-#: its own bookkeeping; 16 keeps each chunk worth a worker.
+#: Below this many channels per chunk the fixed cost of a tclean run (starting
+#: CASA, reading the MS selection, setting up the gridders) is no longer small
+#: against its channels' work; 16 keeps each chunk worth a worker.
 MIN_CHANNELS_PER_CHUNK = 16
 
 
@@ -152,8 +150,3 @@ def cube_grid(start: str, width: str, nchan: int) -> tuple[float, float, int] | 
     if start_hz is None or width_hz is None or width_hz == 0 or nchan < 1:
         return None
     return start_hz, width_hz, nchan
-
-
-def largest(nchans: Sequence[int]) -> int:
-    """The channel count the chunk rule is applied to: the largest cube's."""
-    return max(nchans) if nchans else 0
