@@ -139,7 +139,7 @@ def test_tclean_keywords_of_chunked_cubes_are_real():
         if isinstance(call, ast.Call) and getattr(call.func, "id", "") == "dict":
             assert {k.arg for k in call.keywords if k.arg} <= accepted | {"imagename"}
     # The keywords the chunk helpers add to tclean's.
-    assert {"calcpsf", "calcres", "restart", "restoringbeam", "start", "nchan", "pbcor"} <= accepted
+    assert {"calcpsf", "calcres", "restart", "restoration", "start", "nchan", "pbcor"} <= accepted
 
 
 def test_script_without_grids_has_no_chunk_helpers():
