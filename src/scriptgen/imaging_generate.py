@@ -8,7 +8,7 @@ coverage and target spectra, plan, render, write without losing edits.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import astropy.units as u
@@ -55,6 +55,22 @@ def tsys_from_other(eb: ExecBlock, original: ExecBlock) -> dict[int, float]:
         if best is not None:
             out[spw_id] = best[1]
     return out
+
+
+def target_doppler_ratios(eb: ExecBlock) -> dict[str, float]:
+    """Target source name -> LSRK/TOPO ratio at the EB's start (its first field).
+
+    Places each cube's channels on an explicit LSRK grid (see
+    ``imaging_plan._own_grid``); casatools measures, no data read.
+    """
+    from .ous_inputs import lsrk_over_topo
+
+    ratios: dict[str, float] = {}
+    for fid in derive.target_fields(eb):
+        name = eb.field(fid).source_name
+        if name not in ratios:
+            ratios[name] = lsrk_over_topo(eb, fid)
+    return ratios
 
 
 def _load_eb(path: str | Path) -> ExecBlock:
@@ -196,6 +212,7 @@ def generate_imaging(
             sorted({f for r in (Role.BANDPASS, Role.PHASE) for f in roles.get(r, ())} - set(derive.target_fields(eb)))
         )
     inputs = read_imaging_inputs(ms, eb, sources, science, calibrators)
+    inputs = replace(inputs, lsrk_over_topo=target_doppler_ratios(eb))
     plan = plan_imaging(
         eb, inputs, cube=cube, cont_ranges=user, tsys_k=tsys, tsys_note=tsys_note, tsys_label=tsys_label,
         with_calibrators=with_calibrators, beam_range_arcsec=beam_range_arcsec,

@@ -22,6 +22,9 @@ needed), streaming each script's output to SCRIPT.log beside it.
       distributed. One EB failing stops only what needs it. The closing
       table (status, wall time, log per task) is also written to
       WORKDIR/scriptgen-run.json. Exit status 1 if any task failed.
+      Cubes with an explicit channel grid are made in channel chunks on
+      the spare workers (one per worker, >= 16 channels each; set it with
+      --cube-chunks N), then joined into one cube.
 
 Ctrl-C stops CASA cleanly (it gets time to close its tables); logs are
 kept and unfinished tasks are recorded as incomplete, so --resume redoes
@@ -34,6 +37,7 @@ examples:
   scriptgen run goal1/ goal2/ --workers 4   # two goals, four CASA at a time
   scriptgen run . --resume                  # after a stop, or after 'scriptgen imaging'
   scriptgen run . --scheduler tcp://head:8786
+  scriptgen run . --workers 8 --cube-chunks 8   # each cube in 8 channel chunks
 """
 
 
@@ -43,6 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, metavar="N", help="CASA processes at a time (default: one per core)")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask cluster instead of a local one")
     parser.add_argument("--resume", action="store_true", help="skip tasks whose products are complete")
+    parser.add_argument(
+        "--cube-chunks",
+        type=int,
+        metavar="N",
+        help="make each cube in N channel chunks (default for folders: one per spare worker, "
+        ">= 16 channels each; 1 = one tclean per cube)",
+    )
 
 
 def parse_steps(text: str) -> list[int]:
@@ -74,15 +85,32 @@ def run(args: argparse.Namespace) -> int:
                 raise ScriptgenError("give one script, or working folders (not both)")
             if args.workers or args.scheduler or args.resume:
                 raise ScriptgenError("--workers, --scheduler and --resume are for working folders")
-            return run_one(files[0], parse_steps(args.steps) if args.steps else None)
+            variables = _chunk_variables(args.cube_chunks)
+            return run_one(files[0], parse_steps(args.steps) if args.steps else None, variables=variables)
         if args.steps:
             raise ScriptgenError("--steps is for a single script")
         if args.workers is not None and args.workers < 1:
             raise ScriptgenError("--workers must be at least 1")
+        _chunk_variables(args.cube_chunks)  # refuses N < 1
         return _run_goals(paths, args)
 
 
-def run_one(script, steps=None) -> int:
+def _chunk_variables(cube_chunks) -> dict:
+    """``--cube-chunks N`` for one script: its cubes' chunks one after the other.
+
+    One process makes them in turn, so this only lowers tclean's peak memory
+    (a chunk's planes at a time); the parallel gain needs working folders.
+    """
+    from ..errors import ScriptgenError
+
+    if cube_chunks is None:
+        return {}
+    if cube_chunks < 1:
+        raise ScriptgenError(f"--cube-chunks must be at least 1, not {cube_chunks}")
+    return {"cube_chunks": cube_chunks}
+
+
+def run_one(script, steps=None, variables=None) -> int:
     """Run one emitted script in its folder with the step view; its exit status.
 
     A whole calibration, flux or imaging script of a goal folder also gets
@@ -90,6 +118,7 @@ def run_one(script, steps=None) -> int:
     does not run it again. ``scriptgen demo`` runs its scripts through this.
     """
     import sys
+    from dataclasses import replace
     from pathlib import Path
 
     from ..orchestrate.execute import run_task
@@ -99,11 +128,13 @@ def run_one(script, steps=None) -> int:
     script = Path(script).absolute()
     log = script.with_name(script.name + ".log")
     task = None if steps else _goal_task(script)
+    if task is not None and variables:
+        task = replace(task, variables=tuple(variables.items()))
     print(f"running {script.name} in {script.parent} (log: {log})", file=sys.stderr, flush=True)
     try:
         with StepView(script.name, sys.stderr) as view:
             if task is None:
-                done = run_script(script, script.parent, mysteps=steps, log=log, on_line=view.line)
+                done = run_script(script, script.parent, mysteps=steps, variables=variables, log=log, on_line=view.line)
                 ok, code, seconds, note = done.ok, done.returncode, done.seconds, ""
             else:
                 result = run_task(task, on_line=view.line)
@@ -157,6 +188,7 @@ def _run_goals(paths, args) -> int:
             execute.run_graph(tasks, None, resume=True, results=results)
         else:
             with cluster as client:
+                tasks = _split_cubes(tasks, client, args, imaging_tasks=sum(t.kind == "imaging" for t in tasks))
                 execute.run_graph(tasks, client, resume=args.resume, results=results)
     except KeyboardInterrupt:
         interrupted = True
@@ -167,3 +199,28 @@ def _run_goals(paths, args) -> int:
     if interrupted:
         raise KeyboardInterrupt
     return 0 if all(r.ok for r in ordered) else 1
+
+
+def _split_cubes(tasks, client, args, *, imaging_tasks: int):
+    """Imaging tasks with chunkable cubes as channel-chunk tasks (heuristics.cube_chunks)."""
+    import sys
+
+    from ..heuristics.cube_chunks import chunk_count
+    from ..orchestrate import cube_tasks, execute
+
+    skip = execute.resumable(tasks) if args.resume else {}
+    if args.scheduler:
+        workers = len(client.scheduler_info().get("workers", {})) or 1
+    else:
+        workers = execute.worker_count(args.workers)
+
+    def chunks_for(cubes):
+        return chunk_count(cubes.largest, workers, imaging_tasks=imaging_tasks, requested=args.cube_chunks)
+
+    todo = tuple(t for t in tasks if t.key not in skip)
+    split, notes = cube_tasks.with_cube_chunks(todo, chunks_for)
+    for note in notes:
+        print(note, file=sys.stderr, flush=True)
+    done = {t.key for t in todo}
+    # Tasks --resume skips stay as they are (run_graph reports them).
+    return tuple(t for t in tasks if t.key not in done) + split

@@ -29,6 +29,7 @@ from . import contsub as cs
 from . import imaging_params as ip
 from . import linefree as lf
 from . import sensitivity as sens
+from .ous_grid import EbWindow, common_grid
 from .rest_frequency import cube_rest_frequency
 from .selection import Use, selection
 
@@ -58,6 +59,11 @@ class ImagingInputs:
     #: Robust -> beam fitted to the PSF of the uv coverage at ``beam_freq_hz``
     #: (a few robust values, for the choice of robust against the PI's range).
     beams_by_robust: Mapping[float, im.Beam] = field(default_factory=dict)
+    #: Target source name -> LSRK/TOPO frequency ratio at the EB's start
+    #: towards it (absent: not measured). With it each LSRK cube gets its own
+    #: explicit channel grid (start/width/nchan), which channel-chunked cubes
+    #: need to tile.
+    lsrk_over_topo: Mapping[str, float] = field(default_factory=dict)
 
     def beam_at(self, freq_hz: float, robust: float | None = None) -> tuple[im.Beam, str]:
         """The expected restoring beam at ``freq_hz`` and how it was estimated."""
@@ -209,6 +215,32 @@ def _chan0_and_width(eb: ExecBlock, spw_id: int) -> tuple[float, float]:
 def channel_axes(eb: ExecBlock, spw_ids: Sequence[int]) -> dict[int, tuple[float, float]]:
     """spw -> (frequency of channel 0, channel width), Hz, TOPO."""
     return {s: _chan0_and_width(eb, s) for s in spw_ids}
+
+
+def _own_grid(eb: ExecBlock, spw_id: int, ratio: float, chan_width: str, ref_hz: float):
+    """The cube's explicit LSRK grid from the EB's own window, or None.
+
+    The same grid an OUS of one EB gets (:func:`ous_grid.common_grid`): the
+    window's channels placed in LSRK with the Doppler ratio at the EB's
+    start, native width or a requested frequency width. None when the
+    ratio was not measured or the width is a velocity (tclean's own grid then).
+    """
+    if ratio <= 0:
+        return None
+    width_hz = None
+    if chan_width:
+        width_hz = _parse_width_hz(chan_width, ref_hz) if chan_width.strip().endswith("Hz") else None
+        if width_hz is None:
+            return None
+    f0, w = _chan0_and_width(eb, spw_id)
+    window = EbWindow("", spw_id, spw_id, f0, w, eb.spw(spw_id).nchan, ratio)
+    grid = common_grid([window], width_hz)
+    reason = (
+        f"explicit LSRK grid: {grid.nchan} channels of {grid.width_hz / 1e6:.6f} MHz from "
+        f"{grid.start_hz / 1e9:.6f} GHz (the window's channels at the EB's start, LSRK/TOPO "
+        f"{ratio:.8f}), so channel chunks of the cube tile it exactly"
+    )
+    return replace(grid, reason=reason)
 
 
 def _range_freqs(eb: ExecBlock, spw_id: int, a: int, b: int) -> tuple[float, float]:
@@ -483,6 +515,9 @@ def plan_imaging(
             )
             if not w.line_free:
                 notes += ("no line-free channels in this window: imaged without continuum subtraction",)
+            grid = None if ephemeris else _own_grid(eb, w.spw_id, inputs.lsrk_over_topo.get(name, 0.0), cube.chan_width, ref_hz)
+            if grid is not None:
+                notes += (grid.reason,)
             cubes.append(
                 ImageSpec(
                     kind="cube",
@@ -508,8 +543,12 @@ def plan_imaging(
                     # Moving targets: the source's own rest frame (ALMA pipeline cleanbase).
                     outframe="" if ephemeris else "LSRK",
                     restfreq=rest,
-                    width=cube.chan_width,
+                    # Exact to the double (not rounded to 1 Hz): chunk starts add
+                    # up to thousands of widths.
+                    width=f"{grid.width_hz!r}Hz" if grid else cube.chan_width,
                     notes=notes,
+                    start=f"{grid.start_hz!r}Hz" if grid else "",
+                    nchan=grid.nchan if grid else -1,
                 )
             )
 

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 
 from .. import runner
 from . import records
+from .cube_tasks import CUBE_CHUNK
 from .graph import Task
 
 OK = "ok"
@@ -78,7 +79,14 @@ def run_task(task: Task, on_line: Callable[[str], None] | None = None) -> TaskRe
     started = time.time()
     records.write_record(task, "running", log=str(task.log), host=os.uname().nodename, script_sha256=digest)
     try:
-        run = runner.run_script(task.path, task.cwd, log=task.log, on_line=on_line)
+        run = runner.run_script(
+            task.path,
+            task.cwd,
+            mysteps=task.steps or None,
+            variables=dict(task.variables) or None,
+            log=task.log,
+            on_line=on_line,
+        )
     except BaseException:
         records.mark_unfinished(task)
         raise
@@ -89,7 +97,9 @@ def run_task(task: Task, on_line: Callable[[str], None] | None = None) -> TaskRe
         records.write_record(task, FAILED, log=str(task.log), script_sha256=digest, returncode=run.returncode)
         note = _failure_note(run.output, run.returncode)
         return TaskResult(task.key, task.kind, FAILED, run.seconds, str(task.log), note, run.returncode)
-    outputs = list(task.outputs) or records.written_since(task.cwd, started)
+    # A cube chunk's products are consumed (and removed) by the join: its
+    # record lists none, the join's record stands for them.
+    outputs = [] if task.kind == CUBE_CHUNK else list(task.outputs) or records.written_since(task.cwd, started)
     problems = [p for p in (records.product_problem(task.cwd / name) for name in task.outputs) if p]
     if problems:
         records.write_record(task, FAILED, log=str(task.log), script_sha256=digest, problems=problems)

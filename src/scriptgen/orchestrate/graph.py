@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path, PurePosixPath
 
 from .. import naming
@@ -37,6 +38,12 @@ class Task:
     script: str
     outputs: tuple[str, ...] = ()
     depends: tuple[str, ...] = ()
+    #: A part of the script run on its own (a cube's channel chunk): its name
+    #: ('' for the whole script), the steps it runs (empty: all) and the
+    #: variables set before it (``cube_chunks``, ``cube_chunk``).
+    part: str = ""
+    steps: tuple[int, ...] = ()
+    variables: tuple[tuple[str, Any], ...] = ()
 
     @property
     def cwd(self) -> Path:
@@ -49,8 +56,8 @@ class Task:
 
     @property
     def log(self) -> Path:
-        """The log streamed beside the script."""
-        return self.workdir / (self.script + ".log")
+        """The log streamed beside the script (one per part)."""
+        return self.workdir / (self.script + (f".{self.part}" if self.part else "") + ".log")
 
 
 def goal_tasks(workdir: Path, names: Iterable[str], label: str) -> tuple[Task, ...]:

@@ -27,7 +27,8 @@ COMPLETE = "complete"
 
 
 def record_path(task: Task) -> Path:
-    return task.workdir / RECORD_DIR / (task.script.replace("/", "__") + ".json")
+    part = f".{task.part}" if task.part else ""
+    return task.workdir / RECORD_DIR / (task.script.replace("/", "__") + part + ".json")
 
 
 def script_digest(path: Path) -> str:

@@ -15,12 +15,16 @@ from typing import Any
 import jinja2
 
 from .. import __version__, naming
+from ..heuristics.cube_chunks import cube_grid
 from ..heuristics.imaging_plan import ImageSpec, ImagingPlan
 from ..render import PySource, render_python
 from . import imaging_runtime, runtime
 from .step import Step, wrap_notes
 
 TEMPLATE = "imaging/scriptForImaging.py.j2"
+
+#: The cube step's part (its number is written into the script as cube_step).
+CUBE_PART = "imaging/steps/cubes.py.j2"
 
 #: Every CASA task the script calls, imported explicitly.
 CASATASKS = ("exportfits", "tclean", "uvcontsub")
@@ -104,6 +108,17 @@ def _image_view(image: ImageSpec) -> dict[str, Any]:
         "notes": wrap(image.notes),
         "imagename": image.imagename,
         "kwargs": tclean_kwargs(image),
+        # Cubes on an explicit grid can be made in channel chunks (make_cube).
+        "grid": cube_grid(image.start, image.width, image.nchan) if image.kind == "cube" else None,
+    }
+
+
+def chunkable_cubes(plan: ImagingPlan) -> dict[str, int]:
+    """imagename -> channel count of the cubes the script can make in channel chunks."""
+    return {
+        image.imagename: image.nchan
+        for image in plan.cubes
+        if cube_grid(image.start, image.width, image.nchan) is not None
     }
 
 
@@ -143,7 +158,7 @@ def _steps(plan: ImagingPlan) -> tuple[Step, ...]:
         steps.append(
             {
                 "title": "Line cubes (LSRK)",
-                "part": "imaging/steps/cubes.py.j2",
+                "part": CUBE_PART,
                 "notes": ("One cube per science window and target.",),
             }
         )
@@ -194,6 +209,8 @@ def render(plan: ImagingPlan, env: jinja2.Environment, *, script_name: str = nam
             [c.outputvis for c in plan.contsubs] if plan.contsubs else naming.contsub_ms(plan.ms)
         ),
         exports=exports(plan),
+        chunkable_cubes=chunkable_cubes(plan),
+        cube_step=next((i for i, s in enumerate(steps) if s["part"] == CUBE_PART), None),
         views={"continuum": [_image_view(i) for i in plan.continuum],
                "cubes": [_image_view(i) for i in plan.cubes],
                "calibrators": [_image_view(i) for i in plan.calibrators]},
