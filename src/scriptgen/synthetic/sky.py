@@ -3,6 +3,9 @@
 Calibrators are unresolved quasars at their phase centres with power-law
 spectra; the target is a point source with an optional Gaussian line, seen
 by each mosaic pointing at its offset and through a Gaussian primary beam.
+An optional line-only extended source (a circular Gaussian) is seen by each
+pointing as the product of source and primary beam, again a Gaussian
+(:func:`attenuated_gaussian`; matches ``ft`` of that Gaussian component).
 Visibilities are computed directly from UVW with CASA's sign convention
 (``V = S exp(+2 pi i (u l + v m + w (n - 1)) / lambda)``, checked against
 ``ft``), which is exact for point sources and much faster than predicting
