@@ -141,6 +141,24 @@ def parse_beam_range(text: str | None) -> tuple[float, float] | None:
     return low, high
 
 
+def _with_pointing_spectra(ms: Path, eb, inputs, sources, science):
+    """The inputs with each target pointing's short-baseline spectra added.
+
+    Line finding then also sees extended and offset emission
+    (heuristics.pointing_lines); the baselines used are those of the
+    multi-EB imaging (``ous_grid.short_baseline_limit_m``).
+    """
+    from dataclasses import replace
+
+    from .heuristics import ous_grid as og
+    from .heuristics.sensitivity import dish_diameter_m
+    from .ous_inputs import short_baseline_spectra
+
+    limit, why = og.short_baseline_limit_m(inputs.uv_l80_m, dish_diameter_m(eb))
+    spectra = {name: short_baseline_spectra(ms, fids, science, limit) for name, fids in sources.items()}
+    return replace(inputs, pointing_spectra=spectra, pointing_note=why)
+
+
 def generate_imaging(
     ms: str | Path,
     out_dir: str | Path,
@@ -213,6 +231,7 @@ def generate_imaging(
         )
     inputs = read_imaging_inputs(ms, eb, sources, science, calibrators)
     inputs = replace(inputs, lsrk_over_topo=target_doppler_ratios(eb))
+    inputs = _with_pointing_spectra(ms, eb, inputs, sources, science)
     plan = plan_imaging(
         eb, inputs, cube=cube, cont_ranges=user, tsys_k=tsys, tsys_note=tsys_note, tsys_label=tsys_label,
         with_calibrators=with_calibrators, beam_range_arcsec=beam_range_arcsec,

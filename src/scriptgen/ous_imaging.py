@@ -30,6 +30,7 @@ from .errors import ScriptgenError
 from .heuristics import imaging as im
 from .heuristics import linefree as lf
 from .heuristics import ous_grid as og
+from .heuristics import pointing_lines as pl
 from .heuristics import sensitivity as sens
 from .heuristics import imaging_params as ip
 from .heuristics.ebkind import split_evidence
@@ -169,7 +170,8 @@ def generate_ous_imaging(
     groups = og.match_windows(per_eb_windows)
 
     # Line finding: the union over EBs of the lines in each EB's all-baseline
-    # spectrum and in the maximum over pointings of its short-baseline spectra.
+    # spectrum and in any one pointing's short-baseline spectrum
+    # (heuristics.pointing_lines: a union, not a channel-wise maximum).
     user = None
     if cont_ranges:
         path = Path(cont_ranges)
@@ -199,11 +201,10 @@ def generate_ous_imaging(
                     lines += og.line_intervals(w, lf.line_free(w.spw_id, spectrum).lines)
                 limit, limit_why = og.short_baseline_limit_m(inputs[k].uv_l80_m, sens.dish_diameter_m(ebs[k]))
                 short = short_baseline_spectra(paths[k], sources_per_eb[k][name], (w.spw_id,), limit)
-                pointings = list(short.get(w.spw_id, {}).values())
+                pointings = short.get(w.spw_id, {})
                 if pointings:
-                    lines += og.line_intervals(
-                        w, lf.line_free(w.spw_id, og.max_over_pointings(pointings)).lines
-                    )
+                    mask, _ = pl.pointing_line_mask(pointings, w.nchan)
+                    lines += og.line_intervals(w, lf.channel_ranges(mask))
             span = (grids[a].edges[0], grids[a].edges[1])
             overlap = (max(w.lsrk_edges[0] for w in ws), min(w.lsrk_edges[1] for w in ws))
             free[name][a] = og.line_free_lsrk(overlap, lines)

@@ -17,7 +17,8 @@ and write an editable imaging script plus the continuum-ranges file it uses:
                        images, primary-beam correction, FITS export of the
                        corrected image, the primary beam and the mask
   cont.dat             line-free channel ranges per target and window, found in
-                       the target's averaged spectrum; edit it and pass it back
+                       the target's averaged spectrum and in each pointing's
+                       short-baseline spectrum; edit it and pass it back
                        with --cont-ranges to override the detection
 
 Every parameter is decided from the data and explained in the script's

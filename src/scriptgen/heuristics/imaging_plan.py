@@ -28,6 +28,7 @@ from . import imaging as im
 from . import contsub as cs
 from . import imaging_params as ip
 from . import linefree as lf
+from . import pointing_lines as pl
 from . import sensitivity as sens
 from .ous_grid import EbWindow, common_grid
 from .rest_frequency import cube_rest_frequency
@@ -64,6 +65,12 @@ class ImagingInputs:
     #: explicit channel grid (start/width/nchan), which channel-chunked cubes
     #: need to tile.
     lsrk_over_topo: Mapping[str, float] = field(default_factory=dict)
+    #: Target source name -> spw id -> field id -> amplitude of the vector
+    #: average of that pointing's short baselines per channel (line finding
+    #: that sees extended and offset emission, ``pointing_lines``); empty:
+    #: the all-baseline spectra only. ``pointing_note`` says which baselines.
+    pointing_spectra: Mapping[str, Mapping[int, Mapping[int, tuple[float, ...]]]] = field(default_factory=dict)
+    pointing_note: str = ""
 
     def beam_at(self, freq_hz: float, robust: float | None = None) -> tuple[im.Beam, str]:
         """The expected restoring beam at ``freq_hz`` and how it was estimated."""
@@ -384,6 +391,12 @@ def plan_imaging(
         for spw_id in science:
             if spw_id in user:
                 windows.append(user[spw_id])
+            elif spw_id in spectra and inputs.pointing_spectra.get(name, {}).get(spw_id):
+                found, why = pl.combined_line_free(
+                    spw_id, spectra[spw_id], inputs.pointing_spectra[name][spw_id], inputs.pointing_note
+                )
+                windows.append(found)
+                decisions.append(f"{name} {why}")
             elif spw_id in spectra:
                 windows.append(lf.line_free(spw_id, spectra[spw_id]))
             else:

@@ -325,7 +325,7 @@ def short_baseline_limit_m(uv_l80_m: float, dish_m: float) -> tuple[float, str]:
     limit = max(SHORT_BASELINE_FRACTION_OF_L80 * uv_l80_m, 1.5 * dish_m)
     return limit, (
         f"line finding on baselines up to {limit:.1f} m ({SHORT_BASELINE_FRACTION_OF_L80:g} x L80 "
-        f"{uv_l80_m:.1f} m, at least 1.5 dish diameters), per pointing, maximum over pointings"
+        f"{uv_l80_m:.1f} m, at least 1.5 dish diameters), each pointing searched, union of their lines"
     )
 
 

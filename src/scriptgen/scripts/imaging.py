@@ -210,7 +210,7 @@ def render(plan: ImagingPlan, env: jinja2.Environment, *, script_name: str = nam
         ),
         exports=exports(plan),
         chunkable_cubes=chunkable_cubes(plan),
-        cube_step=next((i for i, s in enumerate(steps) if s["part"] == CUBE_PART), None),
+        cube_step=next((s.number for s in steps if s.part == CUBE_PART), None),
         views={"continuum": [_image_view(i) for i in plan.continuum],
                "cubes": [_image_view(i) for i in plan.cubes],
                "calibrators": [_image_view(i) for i in plan.calibrators]},

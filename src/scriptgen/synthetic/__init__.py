@@ -14,7 +14,7 @@ not import CASA; building does.
 """
 
 from .build import build_execblock
-from .config import LineSpec, SyntheticConfig
+from .config import ExtendedLineSpec, LineSpec, SyntheticConfig
 from .truth import Truth, truth_path
 
-__all__ = ["SyntheticConfig", "LineSpec", "Truth", "build_execblock", "truth_path"]
+__all__ = ["SyntheticConfig", "LineSpec", "ExtendedLineSpec", "Truth", "build_execblock", "truth_path"]

@@ -20,7 +20,7 @@ from ..progress import step
 from . import corrupt, faults, sky, tables
 from .atmosphere import radiometer_sigma_jy, tsys_model
 from .config import SyntheticConfig
-from .layout import BAND_TUNINGS, Layout, plan, tsys_centres_hz, tuning_windows
+from .layout import BAND_TUNINGS, Layout, plan, primary_beam_fwhm_deg, tsys_centres_hz, tuning_windows
 from .observe import Sky, antennas, run_simulator, sky_for
 from .truth import (
     SCHEMA_VERSION,
@@ -108,6 +108,7 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
     }
     region_phase = region_phases_deg(cfg, n_ant)
     line_topo_hz = _line_topo_hz(cfg, where, layout) if cfg.line else None
+    extended = _extended_line(cfg, where, layout) if cfg.extended_line else None
     tsys = tsys_model(rng, cfg.band, n_ant, tsys_centres_hz(cfg))
     science = layout.science
     full_res = tuple(s for s in layout.spws if s.role in ("science", "tsys", "reference"))
@@ -121,7 +122,7 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
                 sky.scale_model(work, fld.field_id, cfg.flux_cal_scale_error)
         sky.write_models(
             work, cfg, layout, directions, sources, line_topo_hz, dd,
-            None if region_phase is None else np.radians(region_phase),
+            None if region_phase is None else np.radians(region_phase), extended,
         )  # fmt: skip
     injected = {}
     diffgain: dict = {}
@@ -181,6 +182,8 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
         truth = replace(truth, multi_target=multi_target_truth(cfg, layout, ants, region_phase))
     if cfg.n_tunings > 1:
         truth = replace(truth, spectral_tunings=[list(t) for t in tuning_windows(layout.spws)])
+    if extended is not None:
+        truth = replace(truth, extended_line=extended_line_truth(cfg, layout, directions, extended))
     return replace(truth, diffgain=diffgain) if diffgain else truth
 
 
@@ -385,6 +388,58 @@ def _tuned_at_start(layout: Layout, where: Sky) -> Layout:
 
 def _line_topo_hz(cfg: SyntheticConfig, where: Sky, layout: Layout) -> float:
     """The injected line's LSRK centre as the array saw it (TOPO) mid-EB."""
+    return _topo_hz(where, layout, cfg.line.centre_ghz * 1e9)
+
+
+def _extended_line(cfg: SyntheticConfig, where: Sky, layout: Layout) -> sky.ExtendedLine:
+    """The extended line source: sky position and its line in TOPO mid-EB."""
+    ext = cfg.extended_line
+    ra, dec = _radians(where.direction_deg(ext.offset_arcsec[0] / 3600.0, ext.offset_arcsec[1] / 3600.0))
+    lsrk_hz = ext.centre_ghz * 1e9
+    topo_hz = _topo_hz(where, layout, lsrk_hz)
+    return sky.ExtendedLine(
+        ra_rad=ra, dec_rad=dec, fwhm_rad=math.radians(ext.fwhm_arcsec / 3600.0),
+        topo_centre_hz=topo_hz, topo_fwhm_hz=ext.fwhm_mhz * 1e6 * topo_hz / lsrk_hz, peak_jy=ext.peak_jy,
+    )  # fmt: skip
+
+
+def extended_line_truth(cfg: SyntheticConfig, layout: Layout, directions: dict, src: sky.ExtendedLine) -> dict:
+    """Where the extended line source is and what each target pointing saw of it.
+
+    Per pointing (field id): the source centre's distance from the pointing
+    centre and the fraction of its flux that pointing sees at the line
+    centre (``sky.attenuated_gaussian``: primary beam over the whole source).
+    """
+    ext = cfg.extended_line
+    spw = next((s for s in layout.science if s.contains(src.topo_centre_hz)), None)
+    pointings = {}
+    for f in layout.fields_with_role("target"):
+        if f.region != 0:
+            continue
+        l0, m0, _ = sky.direction_cosines(*directions[f.field_id], src.ra_rad, src.dec_rad)
+        pb = math.radians(primary_beam_fwhm_deg(src.topo_centre_hz, cfg.dish_m))
+        fraction = float(sky.attenuated_gaussian((l0, m0), src.fwhm_rad, np.array([pb]))[3][0])
+        pointings[str(f.field_id)] = {
+            "offset_arcsec": round(math.degrees(math.hypot(l0, m0)) * 3600.0, 3),
+            "flux_fraction": round(fraction, 5),
+        }
+    return {
+        "ra_deg": math.degrees(src.ra_rad),
+        "dec_deg": math.degrees(src.dec_rad),
+        "offset_arcsec": list(ext.offset_arcsec),
+        "fwhm_arcsec": ext.fwhm_arcsec,
+        "lsrk_centre_hz": ext.centre_ghz * 1e9,
+        "lsrk_fwhm_hz": ext.fwhm_mhz * 1e6,
+        "topo_centre_hz": src.topo_centre_hz,
+        "topo_fwhm_hz": src.topo_fwhm_hz,
+        "peak_jy": ext.peak_jy,
+        "spw_id": None if spw is None else spw.spw_id,
+        "pointings": pointings,
+    }
+
+
+def _topo_hz(where: Sky, layout: Layout, lsrk_hz: float) -> float:
+    """An LSRK frequency towards the sky centre as the array saw it (TOPO) mid-EB."""
     me = casa_env.casatools().measures()
     try:
         me.doframe(me.observatory("ALMA"))
@@ -392,7 +447,7 @@ def _line_topo_hz(cfg: SyntheticConfig, where: Sky, layout: Layout) -> float:
         me.doframe(
             me.direction("J2000", f"{where.centre_ra_deg!r}deg", f"{where.centre_dec_deg!r}deg")
         )
-        topo = me.measure(me.frequency("LSRK", f"{cfg.line.centre_ghz * 1e9!r}Hz"), "TOPO")
+        topo = me.measure(me.frequency("LSRK", f"{lsrk_hz!r}Hz"), "TOPO")
         return float(topo["m0"]["value"])
     finally:
         me.done()

@@ -51,6 +51,37 @@ class LineSpec:
 
 
 @dataclass(frozen=True)
+class ExtendedLineSpec:
+    """A line-only source off the sky centre: a circular Gaussian on the sky
+    whose spectrum is a Gaussian line (no continuum).
+
+    ``offset_arcsec`` (RA-like true angle, Dec) is from the sky centre (the
+    mosaic centre); ``fwhm_arcsec`` its size; ``peak_jy`` its total flux
+    density at the line peak; ``centre_ghz`` the LSRK line frequency and
+    ``fwhm_mhz`` the line width. Such emission, under an outer pointing and
+    resolved by the longer baselines, is what an all-baseline average over
+    every pointing misses (issue 9, line finding).
+    """
+
+    offset_arcsec: tuple[float, float]
+    fwhm_arcsec: float
+    centre_ghz: float
+    fwhm_mhz: float
+    peak_jy: float
+
+    def __post_init__(self) -> None:
+        _check(len(self.offset_arcsec) == 2, "extended line offset_arcsec must be (RA, Dec)")
+        _check(
+            all(abs(v) <= 600.0 for v in self.offset_arcsec),
+            f"extended line offset must be within 600 arcsec of the centre, got {self.offset_arcsec}",
+        )
+        _check(0 < self.fwhm_arcsec <= 60.0, f"extended line size must be 0-60 arcsec, got {self.fwhm_arcsec}")
+        _check(self.centre_ghz > 0, f"line frequency must be positive, got {self.centre_ghz} GHz")
+        _check(self.fwhm_mhz > 0, f"line FWHM must be positive, got {self.fwhm_mhz} MHz")
+        _check(self.peak_jy > 0, f"extended line peak must be positive, got {self.peak_jy} Jy")
+
+
+@dataclass(frozen=True)
 class SyntheticConfig:
     """The recipe of one synthetic ALMA-like EB.
 
@@ -180,6 +211,10 @@ class SyntheticConfig:
     #: tuning's block first.
     n_tunings: int = 1
     tuning_step_ghz: float = 4.0
+    #: A line-only extended source (:class:`ExtendedLineSpec`) off the sky
+    #: centre, seen by every target pointing through its primary beam; the
+    #: truth's ``extended_line`` records where it is and what each pointing saw.
+    extended_line: ExtendedLineSpec | None = None
 
     def __post_init__(self) -> None:
         _check(
@@ -253,6 +288,11 @@ class SyntheticConfig:
         if self.goal_beam_range_arcsec is not None:
             low, high = self.goal_beam_range_arcsec
             _check(0 < low <= high, "goal_beam_range_arcsec must be (min, max) with 0 < min <= max")
+        if self.extended_line is not None:
+            _check(
+                not (self.second_target or self.diffgain or self.n_tunings > 1),
+                "extended_line needs one target region (no second_target, diffgain or spectral scan)",
+            )
         # A mosaic scan visits every pointing for the same dwell time.
         self._check_duration("target_scan_s", self.mosaic_pointings)
 
@@ -323,6 +363,10 @@ class SyntheticConfig:
             data["goal_beam_range_arcsec"] = tuple(data["goal_beam_range_arcsec"])
         if data.get("check_offset_arcsec") is not None:
             data["check_offset_arcsec"] = tuple(data["check_offset_arcsec"])
+        if data.get("extended_line") is not None:
+            ext = dict(data["extended_line"])
+            ext["offset_arcsec"] = tuple(ext["offset_arcsec"])
+            data["extended_line"] = ExtendedLineSpec(**ext)
         return cls(**data)
 
 

@@ -3,6 +3,9 @@
 Calibrators are unresolved quasars at their phase centres with power-law
 spectra; the target is a point source with an optional Gaussian line, seen
 by each mosaic pointing at its offset and through a Gaussian primary beam.
+An optional line-only extended source (a circular Gaussian) is seen by each
+pointing as the product of source and primary beam, again a Gaussian
+(:func:`attenuated_gaussian`; matches ``ft`` of that Gaussian component).
 Visibilities are computed directly from UVW with CASA's sign convention
 (``V = S exp(+2 pi i (u l + v m + w (n - 1)) / lambda)``, checked against
 ``ft``), which is exact for point sources and much faster than predicting
@@ -14,6 +17,7 @@ zeroes the model of every other field.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +57,62 @@ def point_source_vis(
     path = uvw[0] * l + uvw[1] * m + uvw[2] * n1
     phase = 2 * math.pi * np.outer(np.asarray(freqs_hz) / C, path)
     return spectrum[:, None] * np.exp(1j * phase)
+
+
+@dataclass(frozen=True)
+class ExtendedLine:
+    """An extended line source as the builder places it: J2000 position
+    (radians), circular Gaussian FWHM (radians) and its line in TOPO."""
+
+    ra_rad: float
+    dec_rad: float
+    fwhm_rad: float
+    topo_centre_hz: float
+    topo_fwhm_hz: float
+    peak_jy: float
+
+
+def attenuated_gaussian(
+    offset_rad: tuple[float, float], fwhm_rad: float, pb_fwhm_rad: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A circular Gaussian source seen through a Gaussian primary beam.
+
+    The product of two Gaussians is a Gaussian, so the apparent source is
+    exact (flat sky): with source size t, beam B (both FWHM) and the source
+    centre s from the pointing centre, the apparent source has FWHM
+    t B / sqrt(t^2 + B^2), sits at s B^2 / (t^2 + B^2) and carries a
+    fraction B^2 / (t^2 + B^2) exp(-4 ln 2 |s|^2 / (t^2 + B^2)) of the
+    flux. Returns (l, m, FWHM, flux fraction), each per channel (``pb_fwhm_rad``).
+    """
+    b2 = np.asarray(pb_fwhm_rad, dtype=float) ** 2
+    t2 = fwhm_rad**2
+    shrink = b2 / (t2 + b2)
+    l0, m0 = offset_rad
+    fraction = shrink * np.exp(-4 * math.log(2) * (l0 * l0 + m0 * m0) / (t2 + b2))
+    return l0 * shrink, m0 * shrink, np.sqrt(t2 * shrink), fraction
+
+
+def extended_line_vis(
+    uvw: np.ndarray, freqs_hz: np.ndarray, pointing_rad: tuple[float, float], dish_m: float, src: ExtendedLine
+) -> np.ndarray:
+    """[chan, row] visibilities of ``src`` seen by the pointing at ``pointing_rad``.
+
+    The primary beam multiplies the sky before the Fourier transform
+    (:func:`attenuated_gaussian`); a Gaussian of FWHM t has visibility
+    amplitude exp(-(pi t q)^2 / (4 ln 2)) at uv distance q wavelengths,
+    times the phase of its (apparent) centre.
+    """
+    freqs = np.asarray(freqs_hz, dtype=float)
+    l0, m0, _ = direction_cosines(*pointing_rad, src.ra_rad, src.dec_rad)
+    pb = np.radians(primary_beam_fwhm_deg(freqs, dish_m))
+    l, m, fwhm, fraction = attenuated_gaussian((l0, m0), src.fwhm_rad, pb)
+    spectrum = gaussian_line(freqs, src.topo_centre_hz, src.topo_fwhm_hz, src.peak_jy) * fraction
+    n1 = np.sqrt(np.maximum(0.0, 1 - l * l - m * m)) - 1
+    scale = freqs / C  # wavelengths per metre
+    q2 = np.outer(scale**2, uvw[0] ** 2 + uvw[1] ** 2)
+    envelope = np.exp(-((math.pi * fwhm[:, None]) ** 2) * q2 / (4 * math.log(2)))
+    path = np.outer(l, uvw[0]) + np.outer(m, uvw[1]) + np.outer(n1, uvw[2])
+    return (spectrum[:, None] * envelope) * np.exp(2j * math.pi * scale[:, None] * path)
 
 
 def predict_solar_system(
@@ -103,6 +163,7 @@ def write_models(
     line_topo_hz: float | None,
     dd_of_spw: dict[int, int],
     region_phase_rad: np.ndarray | None = None,
+    extended: ExtendedLine | None = None,
 ) -> None:
     """Fill MODEL_DATA of every correlator window for every quasar/target field.
 
@@ -114,6 +175,8 @@ def write_models(
     amplitude would. ``region_phase_rad`` [antenna] multiplies the model of
     the second sky region's fields by exp(i (phi_1 - phi_2)): a
     direction-dependent phase that the gains applied later do not carry.
+    ``extended``: a line-only Gaussian source added to every target
+    pointing of the first sky region, each through its own primary beam.
     """
     tb = casa_env.casatools().table()
     tb.open(str(ms), nomodify=False)
@@ -140,7 +203,10 @@ def write_models(
                     if offset_deg > 0:
                         fwhm = primary_beam_fwhm_deg(freqs, cfg.dish_m)
                         spectrum = spectrum * np.exp(-4 * math.log(2) * (offset_deg / fwhm) ** 2)
-                    vis = point_source_vis(sel.getcol("UVW"), freqs, lmn, spectrum)
+                    uvw = sel.getcol("UVW")
+                    vis = point_source_vis(uvw, freqs, lmn, spectrum)
+                    if extended is not None and "target" in fld.roles and fld.region == 0:
+                        vis = vis + extended_line_vis(uvw, freqs, (ra0, dec0), cfg.dish_m, extended)
                     model = np.repeat(vis[None, :, :], spw.ncorr, axis=0).astype(np.complex64)
                     if spw.ncorr == 4:
                         model[1:3] = 0  # unpolarised sky: no cross-hand signal

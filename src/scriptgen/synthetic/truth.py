@@ -145,6 +145,11 @@ class Truth:
     #: A spectral scan's science windows per tuning, first tuning first
     #: (``n_tunings`` > 1); empty otherwise.
     spectral_tunings: list = field(default_factory=list)
+    #: An extended line source (``config.extended_line``;
+    #: ``build.extended_line_truth``): J2000 position, size, LSRK and TOPO
+    #: line centre and width, its window, and per target pointing the
+    #: source's distance and the flux fraction it saw; empty otherwise.
+    extended_line: dict = field(default_factory=dict)
 
     @property
     def ms_path(self) -> Path:
