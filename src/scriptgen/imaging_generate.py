@@ -8,7 +8,7 @@ coverage and target spectra, plan, render, write without losing edits.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import astropy.units as u
@@ -16,6 +16,7 @@ import astropy.units as u
 from . import derive, naming, snapshot
 from .errors import ScriptgenError
 from .heuristics import linefree as lf
+from .heuristics import check_images
 from .heuristics import sensitivity as sens
 from .heuristics.ebkind import split_evidence
 from .heuristics.imaging_plan import CubeOptions, ImagingPlan, channel_axes, check_quantity, plan_imaging
@@ -55,6 +56,16 @@ def tsys_from_other(eb: ExecBlock, original: ExecBlock) -> dict[int, float]:
         if best is not None:
             out[spw_id] = best[1]
     return out
+
+
+def _continuum_mask(plan: ImagingPlan, eb: ExecBlock, inputs):
+    """The continuum images' auto-multithresh parameters, for the QA images."""
+    if plan.continuum:
+        return plan.continuum[0].mask
+    from .heuristics import imaging as im
+
+    sidelobe = inputs.beam.sidelobe if inputs.beam is not None else 0.0
+    return im.auto_mask(len(eb.antennas), sens.dish_diameter_m(eb), inputs.uv_l80_m, cube=False, sidelobe_level=sidelobe)
 
 
 def _load_eb(path: str | Path) -> ExecBlock:
@@ -195,11 +206,24 @@ def generate_imaging(
         calibrators = tuple(
             sorted({f for r in (Role.BANDPASS, Role.PHASE) for f in roles.get(r, ())} - set(derive.target_fields(eb)))
         )
-    inputs = read_imaging_inputs(ms, eb, sources, science, calibrators)
+    checks = check_images.qa_field_ids(eb, phase=False) if with_calibrators else ()
+    inputs = read_imaging_inputs(
+        ms, eb, sources, science, tuple(sorted(set(calibrators) | {f for f, _ in checks}))
+    )
     plan = plan_imaging(
         eb, inputs, cube=cube, cont_ranges=user, tsys_k=tsys, tsys_note=tsys_note, tsys_label=tsys_label,
         with_calibrators=with_calibrators, beam_range_arcsec=beam_range_arcsec,
     )
+    if checks:
+        # The bandpass and phase calibrators are imaged by plan_imaging; the
+        # check sources get their own small images for astrometry QA.
+        plan = replace(
+            plan,
+            checks=check_images.point_source_images(
+                eb, inputs, checks, eb_tag=eb.uid, mask=_continuum_mask(plan, eb, inputs),
+                tsys_k=tsys, tsys_label=tsys_label,
+            ),
+        )
     from .scripts import imaging as imaging_script
 
     script = imaging_script.render(plan, make_environment())
