@@ -233,7 +233,7 @@ def generate_imaging(
         header=[f"scriptgen continuum ranges for {ms.name}"],
     )
     report = write_outputs(out_dir, {naming.IMAGING_SCRIPT: script, naming.CONT_RANGES: text}, force=force)
-    decisions = (tsys_note,) + plan.decisions
+    decisions = (tsys_note,) + plan.decisions + check_images.describe(plan.checks)
     if eb.science_goal is not None:
         from .qa2.goal import describe_recorded
 

@@ -89,7 +89,9 @@ def test_the_check_source_gets_one_small_image_of_its_own_field(check_source_run
     truth, check, result, report, _ = check_source_run
     (spec,) = result.plan.checks
     assert spec.field == str(check.field_id) and spec.kind == "check"
-    assert spec.imsize[0] <= 128, spec.imsize
+    # Smaller than the target's image (16 beams, at most the primary beam to 0.2).
+    (target,) = result.plan.continuum
+    assert spec.imsize[0] <= target.imsize[0], (spec.imsize, target.imsize)
     assert spec.image.startswith(f"{truth.uid}.Jsyn_check.check")
 
 
@@ -99,24 +101,30 @@ def test_reported_offset_is_the_catalogue_error_within_a_tenth_of_the_beam(check
     assert c is not None and c["source"] == "Jsyn_check"
     beam = (c["beam_arcsec"]["major"] * c["beam_arcsec"]["minor"]) ** 0.5
     true_east, true_north = truth.multi_target["check_offset_arcsec"]
-    # The exact offset the builder made (RA offsets are true angles): same to microarcsec.
+    # The exact offset the builder made: it scales each position's RA offset
+    # from the sky centre by its own 1/cos(dec), which moves the source
+    # ~0.01" east of check_offset_arcsec here (1.5 deg from the centre).
     import math
 
     exact = sky_offset_arcsec(
         math.radians(check.source_ra_deg), math.radians(check.source_dec_deg),
         math.radians(check.ra_deg), math.radians(check.dec_deg),
     )  # fmt: skip
-    assert exact == pytest.approx((true_east, true_north), abs=1e-3)
+    assert exact == pytest.approx((true_east, true_north), abs=0.02)
     error = math.hypot(c["offset_east_arcsec"] - true_east, c["offset_north_arcsec"] - true_north)
+    error_exact = math.hypot(c["offset_east_arcsec"] - exact[0], c["offset_north_arcsec"] - exact[1])
     true_beams = math.hypot(true_east, true_north) / beam
     print(
         f"[check source] measured offset east {c['offset_east_arcsec']:+.3f}\" north {c['offset_north_arcsec']:+.3f}\" "
         f"({c['offset_beams']:.3f} beam); true {true_east:+.3f}\" {true_north:+.3f}\" ({true_beams:.3f} beam); "
-        f"error {error:.3f}\" = {error / beam:.3f} beam (beam {beam:.3f}\"); flux ratio {c['flux_ratio']:.4f}"
+        f"error {error:.3f}\" = {error / beam:.3f} beam (beam {beam:.3f}\"); against the exact offset "
+        f"{exact[0]:+.4f}\" {exact[1]:+.4f}\": {error_exact:.4f}\" = {error_exact / beam:.4f} beam; "
+        f"flux ratio {c['flux_ratio']:.4f}"
     )
     # The offset is detectable and the test can fail: well above the tolerance.
     assert true_beams > 0.2
     assert error <= 0.10 * beam, (c, beam)
+    assert error_exact <= 0.10 * beam, (c, exact, beam)
     # So the catalogue error shows up as a FAIL of the 10 % astrometry criterion.
     assert c["verdict"] == "FAIL" and c["offset_beams"] > 0.1
 
@@ -125,4 +133,5 @@ def test_check_source_flux_within_five_percent(check_source_run):
     _, _, _, report, _ = check_source_run
     c = report["check_source"]
     assert abs(c["flux_ratio"] - 1) < 0.05, c
-    assert c["flux_verdict"] == "PASS" and report["flux_accuracy"] == 0.05
+    # Band 6: ALMA's 10 % flux accuracy.
+    assert c["flux_verdict"] == "PASS" and report["flux_accuracy"] == 0.10

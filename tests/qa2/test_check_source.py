@@ -138,6 +138,18 @@ def test_check_image_is_small_with_the_minor_axis_cell():
         cs.check_image_params(Beam(0.0, 0.0, 0.0), 1e-4, None, 10)
 
 
+def test_check_image_never_exceeds_the_primary_beam_image():
+    from scriptgen.heuristics.imaging import fft_friendly_size, pb_width_factor
+
+    # An elongated compact-array beam: 16 major axes (128") would exceed the
+    # primary beam to its 0.2 level (1.52 x 26" = 39.5").
+    p = cs.check_image_params(Beam(8.0, 2.0, 0.0), 1e-4, 0.15, 10, pb_fwhm_arcsec=26.0)
+    assert p.imsize == fft_friendly_size(pb_width_factor() * 26.0 / 0.4) == 100
+    assert "primary beam" in p.notes[1]
+    # A long-baseline beam is far inside it: 16 beams.
+    assert cs.check_image_params(Beam(0.3, 0.3, 0.0), 1e-4, 0.15, 40, pb_fwhm_arcsec=26.0).imsize == 80
+
+
 def _eb_with_check():
     eb = tdm_fdm_eb()
     check = Field(4, "J1100-0010", "J1100-0010", 2.80, -0.70, False, ("OBSERVE_CHECK_SOURCE",))
@@ -173,3 +185,8 @@ def test_the_script_images_the_check_source_in_its_own_step():
     assert "Check-source images per EB (astrometry QA)" in text
     assert 'imagename="uid___A002_Xunit_X1.J1100-0010.check"' in text
     assert "uid___A002_Xunit_X1.J1100-0010.check.pbcor.fits" in text  # exported like the others
+    (line, _) = check_images.describe(checks)
+    # 14.6 % fractional bandwidth: mtmfs, so the image to measure is the first Taylor term.
+    assert line.endswith(
+        "scriptgen qa2 uid___A002_Xunit_X1.J1100-0010.check.image.tt0 --check-source --execblock x.ms.split.cal"
+    )

@@ -19,7 +19,7 @@ from . import imaging as im
 from . import sensitivity as sens
 from .imaging_plan import ImageSpec, ImagingInputs, _geometry
 
-__all__ = ["point_source_images", "qa_field_ids"]
+__all__ = ["describe", "point_source_images", "qa_field_ids"]
 
 def qa_field_ids(eb: ExecBlock, *, phase: bool) -> tuple[tuple[int, Role], ...]:
     """(field id, role) of the check sources, then (if ``phase``) the phase
@@ -66,7 +66,7 @@ def point_source_images(
         bws = {s: eb.spw(s).bandwidth_hz for s in science}
         est = sens.expected_noise(eb, bws, field_ids=(fid,), tsys_k=tsys_k, tsys_label=tsys_label)
         flux = inputs.calibrator_flux_jy.get(fid)
-        p = cs.check_image_params(beam, est.sigma_jy, flux, len(eb.antennas))
+        p = cs.check_image_params(beam, est.sigma_jy, flux, len(eb.antennas), pb)
         phasecenter, _, gridder, _ = _geometry(eb, (fid,), p.cell_arcsec, pb)
         what = "check source" if role is Role.CHECK else "phase calibrator"
         out.append(
@@ -99,3 +99,12 @@ def point_source_images(
             )
         )
     return tuple(out)
+
+
+def describe(images: Sequence[ImageSpec]) -> tuple[str, ...]:
+    """One decision line per QA image: what it is and how to measure it."""
+    return tuple(
+        f"{i.title}: {i.imagename} (cell {i.cell}, imsize {i.imsize[0]}, niter {i.niter}, threshold "
+        f"{i.threshold}); measure it with: scriptgen qa2 {i.image} --check-source --execblock {i.vis}"
+        for i in images
+    )

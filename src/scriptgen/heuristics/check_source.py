@@ -56,25 +56,35 @@ class CheckImageParams:
 
 
 def check_image_params(
-    beam: im.Beam, expected_noise_jy: float, flux_jy: float | None, n_antennas: int
+    beam: im.Beam,
+    expected_noise_jy: float,
+    flux_jy: float | None,
+    n_antennas: int,
+    pb_fwhm_arcsec: float | None = None,
 ) -> CheckImageParams:
     """Decide the imaging parameters of one check-source (or phase-calibrator) image.
 
     ``beam`` is the expected restoring beam (the PSF of the uv coverage),
     ``expected_noise_jy`` the radiometer-equation noise (natural
     weighting), ``flux_jy`` the source's flux seen in its visibilities (None
-    when unknown).
+    when unknown), ``pb_fwhm_arcsec`` the primary beam (caps the image size).
     """
     if not (beam.major > 0 and beam.minor > 0):
         raise ValueError(f"beam axes must be positive, got {beam.major} x {beam.minor}")
     if not expected_noise_jy > 0:
         raise ValueError("expected noise must be positive")
     cell, cell_why = ip.cell_from_minor(beam)
-    imsize = im.fft_friendly_size(CHECK_IMAGE_BEAMS * beam.major / cell, MIN_CHECK_IMSIZE)
+    span = CHECK_IMAGE_BEAMS * beam.major
+    span_why = f"{CHECK_IMAGE_BEAMS} beam major axes"
+    if pb_fwhm_arcsec and im.pb_width_factor() * pb_fwhm_arcsec < span:
+        # A compact array's beam can be a sizeable part of the primary beam:
+        # never larger than a target image (the primary beam to its 0.2 level).
+        span = im.pb_width_factor() * pb_fwhm_arcsec
+        span_why = f"the primary beam to the {im.PB_LEVEL} level (less than {CHECK_IMAGE_BEAMS} beams)"
+    imsize = im.fft_friendly_size(span / cell, MIN_CHECK_IMSIZE)
     size_why = (
-        f"imsize {imsize} spans {CHECK_IMAGE_BEAMS} beam major axes ({imsize * cell:.1f}\"): a point "
-        "source at the centre needs no primary-beam-sized image; rounded up to an FFT-friendly size, "
-        f"at least {MIN_CHECK_IMSIZE}"
+        f"imsize {imsize} spans {span_why} ({imsize * cell:.1f}\"): a point source at the centre needs "
+        f"no more; rounded up to an FFT-friendly size, at least {MIN_CHECK_IMSIZE}"
     )
     thermal = im.threshold_jy(expected_noise_jy)
     dr = im.calibrator_dynamic_range(n_antennas)
