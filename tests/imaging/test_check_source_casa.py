@@ -135,3 +135,104 @@ def test_check_source_flux_within_five_percent(check_source_run):
     assert abs(c["flux_ratio"] - 1) < 0.05, c
     # Band 6: ALMA's 10 % flux accuracy.
     assert c["flux_verdict"] == "PASS" and report["flux_accuracy"] == 0.10
+
+
+# --- two EBs of one OUS ------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def ous_check_run(check_source_run, tmp_path_factory):
+    """A second EB of the same OUS a day later (same sources and catalogue
+    error); both imaged together: the combined continuum and, per EB, the
+    check source and the phase calibrator. Only those two steps are run."""
+    import shutil
+
+    from scriptgen.cli import main
+    from scriptgen.ous_imaging import generate_ous_imaging
+    from scriptgen.runner import run_script
+    from scriptgen.synthetic import build_execblock
+
+    first = check_source_run[0]
+    cfg = dataclasses_replace(first.config, uid="uid___A002_Xsyn_X91", seed=91, start="2024-03-16T02:56:00",
+                              ra_deg=first.target_fields[0].source_ra_deg, note="test_check_source_casa (2/2)")  # fmt: skip
+    work = tmp_path_factory.mktemp("check_source_ous")
+    times = {}
+    t = time.perf_counter()
+    second = build_execblock(work / f"{cfg.uid}.ms", cfg)
+    times["build second EB"] = time.perf_counter() - t
+    shutil.copytree(first.ms_path, work / first.ms_path.name)
+    t = time.perf_counter()
+    result = generate_ous_imaging([work / first.ms_path.name, second.ms_path], work, allow_raw=True)
+    times["generate OUS scriptForImaging.py"] = time.perf_counter() - t
+    titles = {s["title"]: i for i, s in enumerate(_steps(result.plan))}
+    steps = [titles["Continuum images of the targets"], titles["Check-source images per EB (astrometry QA)"]]
+    run = run_script(work / naming.IMAGING_SCRIPT, work, mysteps=steps, log=work / "run.log", timeout=3000)
+    times["run continuum + QA-image steps"] = run.seconds
+    assert run.ok, run.tail(60)
+    reports = {}
+    t = time.perf_counter()
+    for spec in result.plan.checks:
+        out = work / f"{spec.imagename}.qa2.json"
+        main(["qa2", str(work / spec.image), "--check-source", "--execblock", str(work / spec.vis),
+              "--json", str(out), "--quiet"])  # fmt: skip
+        reports[spec.imagename] = json.loads(out.read_text())
+    (cont,) = result.plan.continuum
+    out = work / "qa2_continuum.json"
+    main(["qa2", str(work / cont.image), "--execblock", str(work / first.ms_path.name),
+          "--execblock", str(second.ms_path), "--json", str(out), "--quiet"])  # fmt: skip
+    reports["continuum"] = json.loads(out.read_text())
+    times["qa2 of 5 images"] = time.perf_counter() - t
+    print("\nOUS check-source wall times: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
+    return first, second, result, reports
+
+
+def dataclasses_replace(obj, **changes):
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)
+
+
+def test_ous_images_each_ebs_check_source_and_phase_calibrator(ous_check_run):
+    first, second, result, reports = ous_check_run
+    made = sorted((c.imagename, c.vis, c.kind) for c in result.plan.checks)
+    assert made == [
+        ("uid___A002_Xsyn_X90.Jsyn_check.check", "uid___A002_Xsyn_X90.ms", "check"),
+        ("uid___A002_Xsyn_X90.Jsyn_phase.phase", "uid___A002_Xsyn_X90.ms", "calibrator"),
+        ("uid___A002_Xsyn_X91.Jsyn_check.check", "uid___A002_Xsyn_X91.ms", "check"),
+        ("uid___A002_Xsyn_X91.Jsyn_phase.phase", "uid___A002_Xsyn_X91.ms", "calibrator"),
+    ]
+    import math
+
+    for name, r in reports.items():
+        if name == "continuum":
+            continue
+        c = r["check_source"]
+        beam = (c["beam_arcsec"]["major"] * c["beam_arcsec"]["minor"]) ** 0.5
+        truth = first if name.startswith(first.uid) else second
+        (fld,) = [f for f in truth.fields if f.name == c["source"]]
+        exact = sky_offset_arcsec(*(math.radians(x) for x in (fld.source_ra_deg if fld.source_ra_deg is not None
+                                                                else fld.ra_deg,
+                                                                fld.source_dec_deg if fld.source_dec_deg is not None
+                                                                else fld.dec_deg, fld.ra_deg, fld.dec_deg)))  # fmt: skip
+        error = math.hypot(c["offset_east_arcsec"] - exact[0], c["offset_north_arcsec"] - exact[1])
+        print(f"[OUS QA image] {name}: offset {c['offset_east_arcsec']:+.3f}\" {c['offset_north_arcsec']:+.3f}\" "
+              f"({c['offset_beams']:.3f} beam), true {exact[0]:+.3f}\" {exact[1]:+.3f}\", error {error / beam:.4f} beam")  # fmt: skip
+        assert error <= 0.10 * beam, (name, c)
+        if c["source"] == "Jsyn_phase":
+            assert c["verdict"] == "PASS"  # the phase calibrator sits at its catalogue position
+
+
+def test_ous_noise_is_predicted_from_both_ebs(ous_check_run):
+    _, _, _, reports = ous_check_run
+    r = reports["continuum"]
+    ous = r["ous"]
+    assert ous["n_ebs"] == 2
+    per_eb = ous["per_eb_predicted_rms_jy_per_beam"]
+    combined = sum(s**-2 for s in per_eb) ** -0.5
+    assert r["predicted_rms_jy_per_beam"] == pytest.approx(combined, rel=1e-9)
+    assert ous["time_on_source_s"] == pytest.approx(sum(ous["per_eb_time_on_source_s"]))
+    print(f"[OUS noise] achieved {r['measured']['rms_jy_per_beam'] * 1e3:.4g} mJy, predicted "
+          f"{combined * 1e3:.4g} mJy (EBs {[round(s * 1e3, 4) for s in per_eb]} mJy): "
+          f"achieved/predicted {r['achieved_over_predicted']:.3f}")  # fmt: skip
+    # Robust weighting and the bright target raise it above 1; a factor 2 is a reduction problem.
+    assert 0.8 < r["achieved_over_predicted"] < 2.0
