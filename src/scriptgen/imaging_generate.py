@@ -16,6 +16,7 @@ import astropy.units as u
 from . import derive, naming, snapshot
 from .errors import ScriptgenError
 from .heuristics import linefree as lf
+from .heuristics import check_images
 from .heuristics import sensitivity as sens
 from .heuristics.ebkind import split_evidence
 from .heuristics.imaging_plan import CubeOptions, ImagingPlan, channel_axes, check_quantity, plan_imaging
@@ -71,6 +72,16 @@ def target_doppler_ratios(eb: ExecBlock) -> dict[str, float]:
         if name not in ratios:
             ratios[name] = lsrk_over_topo(eb, fid)
     return ratios
+
+
+def _continuum_mask(plan: ImagingPlan, eb: ExecBlock, inputs):
+    """The continuum images' auto-multithresh parameters, for the QA images."""
+    if plan.continuum:
+        return plan.continuum[0].mask
+    from .heuristics import imaging as im
+
+    sidelobe = inputs.beam.sidelobe if inputs.beam is not None else 0.0
+    return im.auto_mask(len(eb.antennas), sens.dish_diameter_m(eb), inputs.uv_l80_m, cube=False, sidelobe_level=sidelobe)
 
 
 def _load_eb(path: str | Path) -> ExecBlock:
@@ -229,13 +240,26 @@ def generate_imaging(
         calibrators = tuple(
             sorted({f for r in (Role.BANDPASS, Role.PHASE) for f in roles.get(r, ())} - set(derive.target_fields(eb)))
         )
-    inputs = read_imaging_inputs(ms, eb, sources, science, calibrators)
+    checks = check_images.qa_field_ids(eb, phase=False) if with_calibrators else ()
+    inputs = read_imaging_inputs(
+        ms, eb, sources, science, tuple(sorted(set(calibrators) | {f for f, _ in checks}))
+    )
     inputs = replace(inputs, lsrk_over_topo=target_doppler_ratios(eb))
     inputs = _with_pointing_spectra(ms, eb, inputs, sources, science)
     plan = plan_imaging(
         eb, inputs, cube=cube, cont_ranges=user, tsys_k=tsys, tsys_note=tsys_note, tsys_label=tsys_label,
         with_calibrators=with_calibrators, beam_range_arcsec=beam_range_arcsec,
     )
+    if checks:
+        # The bandpass and phase calibrators are imaged by plan_imaging; the
+        # check sources get their own small images for astrometry QA.
+        plan = replace(
+            plan,
+            checks=check_images.point_source_images(
+                eb, inputs, checks, eb_tag=eb.uid, mask=_continuum_mask(plan, eb, inputs),
+                tsys_k=tsys, tsys_label=tsys_label,
+            ),
+        )
     from .scripts import imaging as imaging_script
 
     script = imaging_script.render(plan, make_environment())
@@ -245,7 +269,7 @@ def generate_imaging(
         header=[f"scriptgen continuum ranges for {ms.name}"],
     )
     report = write_outputs(out_dir, {naming.IMAGING_SCRIPT: script, naming.CONT_RANGES: text}, force=force)
-    decisions = (tsys_note,) + plan.decisions
+    decisions = (tsys_note,) + plan.decisions + check_images.describe(plan.checks)
     if eb.science_goal is not None:
         from .qa2.goal import describe_recorded
 

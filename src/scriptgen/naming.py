@@ -182,3 +182,8 @@ def cube_image(source: str, spw_id: int) -> str:
 def calibrator_image(field: str, role: str) -> str:
     """tclean imagename of a calibrator image made for QA."""
     return f"{safe_stem(field)}.{role}.cal"
+
+
+def point_source_image(eb: str, field: str, role: str) -> str:
+    """tclean imagename of a check source's or phase calibrator's QA image of one EB."""
+    return f"{safe_stem(eb)}.{safe_stem(field)}.{role}"

@@ -27,6 +27,7 @@ import astropy.units as u
 
 from . import derive, naming
 from .errors import ScriptgenError
+from .heuristics import check_images
 from .heuristics import imaging as im
 from .heuristics import linefree as lf
 from .heuristics import ous_grid as og
@@ -44,7 +45,7 @@ from .heuristics.imaging_plan import (
     check_quantity,
     plan_imaging,
 )
-from .imaging_generate import ImagingResult, _load_eb, resolve_tsys, split_rest_freq
+from .imaging_generate import ImagingResult, _continuum_mask, _load_eb, resolve_tsys, split_rest_freq
 from .render import make_environment, write_outputs
 
 
@@ -81,8 +82,12 @@ def generate_ous_imaging(
     force: bool = False,
     beam_range_arcsec: tuple[float, float] | None = None,
     allow_raw: bool = False,
+    with_calibrators: bool = True,
 ) -> ImagingResult:
     """Write scriptForImaging.py and cont.dat (LSRK) for every EB of one OUS.
+
+    ``with_calibrators``: one image per EB of each check source and phase
+    calibrator (astrometry and flux QA of each EB's phase transfer).
 
     Like the single-EB imaging, a raw EB among the MSs is refused unless
     ``allow_raw``: its DATA column is uncalibrated.
@@ -164,7 +169,8 @@ def generate_ous_imaging(
             f"LSRK/TOPO at its start {ratio:.9f} ({(ratio - 1) * 299792.458:+.3f} km/s)"
         )
         per_eb_windows.append(_windows(eb, path.name, science, archive, ratio))
-        inputs.append(read_imaging_inputs(path, eb, sources, science))
+        qa_fields = check_images.qa_field_ids(eb, phase=True) if with_calibrators else ()
+        inputs.append(read_imaging_inputs(path, eb, sources, science, tuple(sorted(f for f, _ in qa_fields))))
         t, note, label = resolve_tsys(eb, tsys_k, raw_path)
         tsys.append((t, note, label))
     groups = og.match_windows(per_eb_windows)
@@ -360,8 +366,17 @@ def generate_ous_imaging(
                 ),
             )
         )
+    # Per EB: an image of each check source and of the phase calibrator
+    # (astrometry and flux QA of each EB's phase transfer).
+    checks = []
+    for k, eb in enumerate(ebs if with_calibrators else ()):
+        checks += check_images.point_source_images(
+            eb, inputs[k], check_images.qa_field_ids(eb, phase=True), eb_tag=eb.uid,
+            mask=_continuum_mask(base, eb, inputs[k]), tsys_k=tsys[k][0], tsys_label=tsys[k][2],
+        )
     plan = replace(
         base,
+        checks=tuple(checks),
         ms=ms_names,
         continuum=tuple(continuum),
         contsub=None,
@@ -369,7 +384,8 @@ def generate_ous_imaging(
         cubes=tuple(cubes),
         calibrators=(),
         header=(f"member OUS imaging of {len(ebs)} EBs: {', '.join(names)}",) + base.header[1:],
-        decisions=tuple(d for d in base.decisions if d.startswith("robust ")) + tuple(decisions),
+        decisions=tuple(d for d in base.decisions if d.startswith("robust ")) + tuple(decisions)
+        + check_images.describe(checks),
         noise=noise,
         line_free=free,
     )

@@ -99,7 +99,11 @@ def add_arguments(parser) -> None:
         help="the PI's acceptable resolution in arcsec (default: the SBSummary's science goal); the robust "
         "whose PSF meets it is chosen",
     )
-    parser.add_argument("--no-calibrators", action="store_true", help="do not image the calibrators")
+    parser.add_argument(
+        "--no-calibrators", action="store_true",
+        help="do not image the calibrators and check sources (one image per EB of each check source, and with "
+        "several EBs of each phase calibrator, for scriptgen qa2 --check-source)",
+    )
     parser.add_argument(
         "--force", action="store_true",
         help="replace edited files (saving them as .orig); also image an MS that looks like a raw EB",
@@ -164,6 +168,7 @@ def _run_ous(args) -> int:
         force=args.force,
         beam_range_arcsec=parse_beam_range(args.beam_range),
         allow_raw=args.force,
+        with_calibrators=not args.no_calibrators,
     )
     if not args.quiet:
         for line in result.decisions:

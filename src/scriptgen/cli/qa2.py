@@ -62,6 +62,17 @@ def add_arguments(parser):
         "--noise-bandwidth", metavar="Q",
         help="bandwidth behind the image for the prediction (default: cube channel, or all science windows)",
     )
+    parser.add_argument(
+        "--check-source", action="store_true",
+        help="the image is of a check source (or calibrator): fit its position and report the offset from "
+        "its catalogue position (the field's phase centre in --execblock, else the image centre) in arcsec "
+        "and beams (PASS within 10 %% of the beam) and its flux ratio",
+    )
+    parser.add_argument(
+        "--check-flux", metavar="Q",
+        help="catalogue flux of the check source, e.g. 0.15Jy (default: the EB's ASDM_SOURCE flux nearest "
+        "in frequency, if recorded)",
+    )
     parser.add_argument("--json", metavar="OUT", help="also write the report as JSON to OUT ('-' for stdout only)")
 
 
@@ -93,6 +104,7 @@ def run(args) -> int:
     predicted = goalmod.parse_quantity(args.predicted_rms, u.Jy, "--predicted-rms") if args.predicted_rms else None
     measurement = measure(args.image, args.residual)
     notes: tuple[str, ...] = (goalmod.describe_recorded(recorded),) if recorded is not None else ()
+    ous = None
     if args.execblock:
         if predicted is not None:
             raise ScriptgenError("give --predicted-rms or --execblock, not both")
@@ -102,7 +114,22 @@ def run(args) -> int:
         prediction = predict_noise(ebs, measurement, bandwidth_hz=bw)
         predicted = prediction.sigma_jy
         notes += ("predicted noise (natural weighting): " + prediction.bandwidth_note,) + prediction.per_eb
-    report = build_report(measurement, goal, predicted, notes=notes)
+        if len(ebs) > 1:
+            from ..qa2.predict import ous_noise_summary
+
+            ous = {
+                "n_ebs": prediction.n_ebs,
+                "time_on_source_s": prediction.time_on_source_s,
+                "per_eb_predicted_rms_jy_per_beam": list(prediction.per_eb_sigma_jy),
+                "per_eb_time_on_source_s": list(prediction.per_eb_time_s),
+                "summary": ous_noise_summary(prediction),
+            }
+    astrometry = None
+    if args.check_source:
+        astrometry = _check_source(args, measurement, ebs, goal)
+    elif args.check_flux:
+        raise ScriptgenError("--check-flux needs --check-source")
+    report = build_report(measurement, goal, predicted, notes=notes, astrometry=astrometry, ous=ous)
     if args.json == "-":
         sys.stdout.write(dumps(report))
     else:
@@ -116,3 +143,46 @@ def run(args) -> int:
                 raise ScriptgenError(f"cannot write {out}: {exc.strerror}") from None
             print(f"wrote {out}")
     return 1 if report.verdict == "FAIL" else 0
+
+
+def _check_source(args, measurement, ebs, goal):
+    """Fit the check source of ``args.image`` and compare with its catalogue entry."""
+    import math
+
+    import astropy.units as u
+
+    from .. import derive
+    from ..errors import ScriptgenError
+    from ..qa2 import goal as goalmod
+    from ..qa2.astrometry import assess_check_source, fit_point_source, image_object
+    from ..qa2.image import is_fits
+
+    if is_fits(args.image):
+        raise ScriptgenError("--check-source needs the CASA image (the fit uses casatools), not FITS")
+    if measurement.beam is None:
+        raise ScriptgenError(f"{args.image} has no restoring beam: cannot express an offset in beams")
+    name, centre = image_object(args.image)
+    where = None
+    for eb in ebs:
+        matches = [f for f in eb.fields if name and name in (f.name, f.source_name)]
+        if matches:
+            where = (matches[0].ra_rad, matches[0].dec_rad)
+            break
+    if where is None:
+        if ebs:
+            raise ScriptgenError(f"field {name!r} of {args.image} is in none of the --execblock EBs")
+        if centre is None:
+            raise ScriptgenError(f"{args.image} has no sky reference direction")
+        where = centre
+    flux = goalmod.parse_quantity(args.check_flux, u.Jy, "--check-flux") if args.check_flux else None
+    if flux is None and measurement.freq_hz:
+        entries = [e for eb in ebs for e in eb.calibrator_fluxes if e.source == name and e.flux_jy > 0]
+        if entries:
+            flux = min(entries, key=lambda e: abs(e.freq_hz - measurement.freq_hz)).flux_jy
+    band = goal.band or measurement.band or derive.band_from_frequency(measurement.freq_hz or 0.0)
+    fit = fit_point_source(args.image, measurement.beam, measurement.cell_arcsec)
+    if not all(math.isfinite(x) for x in (fit.ra_rad, fit.dec_rad, fit.flux_jy)):
+        raise ScriptgenError(f"the Gaussian fit to {args.image} gave no finite position or flux")
+    return assess_check_source(
+        name or "?", str(args.image), fit, where[0], where[1], measurement.beam, catalogue_flux_jy=flux, band=band
+    )

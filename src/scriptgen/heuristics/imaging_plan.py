@@ -113,7 +113,7 @@ class CubeOptions:
 class ImageSpec:
     """One tclean call and the products exported from it."""
 
-    kind: str  # 'continuum', 'cube' or 'calibrator'
+    kind: str  # 'continuum', 'cube', 'calibrator' or 'check'
     title: str
     vis: str
     imagename: str
@@ -203,10 +203,13 @@ class ImagingPlan:
     #: The restoring beam expected for each continuum image (keyed like
     #: ``noise``: "<source> continuum"), from the PSF of the uv coverage.
     expected_beams: Mapping[str, im.Beam] = field(default_factory=dict)
+    #: Point-source QA images per EB: check sources (and, for several EBs,
+    #: each EB's phase calibrator), from heuristics.check_images.
+    checks: tuple[ImageSpec, ...] = ()
 
     @property
     def images(self) -> tuple[ImageSpec, ...]:
-        return self.continuum + self.cubes + self.calibrators
+        return self.continuum + self.cubes + self.calibrators + self.checks
 
 
 #: Iteration cap: the threshold, not niter, should stop clean; this only

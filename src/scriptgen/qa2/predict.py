@@ -26,7 +26,7 @@ from ..errors import ScriptgenError
 from ..model import ExecBlock
 from .measure import Measurement
 
-__all__ = ["Prediction", "predict_noise", "load_execblock"]
+__all__ = ["Prediction", "combined_sigma", "ous_noise_summary", "predict_noise", "load_execblock"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,35 @@ class Prediction:
     sigma_jy: float
     bandwidth_note: str
     per_eb: tuple[str, ...]
+    #: Each EB's own prediction (Jy/beam) and time on source (s), in order.
+    per_eb_sigma_jy: tuple[float, ...] = ()
+    per_eb_time_s: tuple[float, ...] = ()
+
+    @property
+    def n_ebs(self) -> int:
+        return len(self.per_eb_sigma_jy)
+
+    @property
+    def time_on_source_s(self) -> float:
+        return sum(self.per_eb_time_s)
+
+
+def combined_sigma(sigmas) -> float:
+    """The noise of EBs imaged together: inverse-variance sum,
+    1/sigma^2 = sum 1/sigma_i^2 (N equal EBs: sigma / sqrt(N))."""
+    sigmas = [float(s) for s in sigmas]
+    if not sigmas or any(not (s > 0 and math.isfinite(s)) for s in sigmas):
+        raise ScriptgenError(f"per-EB noise must be positive numbers, got {sigmas}")
+    return 1.0 / math.sqrt(sum(1.0 / s**2 for s in sigmas))
+
+
+def ous_noise_summary(p: Prediction) -> str:
+    """One line on how the EBs of the OUS combine (for the QA2 report)."""
+    parts = ", ".join(f"{s * 1e3:.4g} mJy ({t / 60:.1f} min)" for s, t in zip(p.per_eb_sigma_jy, p.per_eb_time_s))
+    return (
+        f"{p.n_ebs} EBs combined, {p.time_on_source_s / 60:.1f} min on source in all: predicted "
+        f"{p.sigma_jy * 1e3:.4g} mJy/beam = inverse-variance sum of {parts}"
+    )
 
 
 def load_execblock(path: str | Path) -> ExecBlock:
@@ -68,11 +97,13 @@ def predict_noise(
     else:
         bw = None
         note = "bandwidth = every science window in full (no line-free selection known)"
-    inv_var = 0.0
     lines = []
+    sigmas = []
+    times = []
     for eb in ebs:
         this_bw = bw if bw is not None else {s: eb.spw(s).bandwidth_hz for s in derive.science_spws(eb)}
         est = expected_noise(eb, this_bw)
-        inv_var += 1.0 / est.sigma_jy**2
+        sigmas.append(est.sigma_jy)
+        times.append(est.time_on_source_s)
         lines.append(f"{eb.uid}: {est.describe()}")
-    return Prediction(1.0 / math.sqrt(inv_var), note, tuple(lines))
+    return Prediction(combined_sigma(sigmas), note, tuple(lines), tuple(sigmas), tuple(times))

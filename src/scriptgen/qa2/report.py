@@ -15,6 +15,7 @@ from typing import Any
 from .. import __version__
 from ..errors import ScriptgenError
 from .criteria import Assessment, PixelCheck, Rule, assess, check_pixel_size, scale_rms_to_bandwidth
+from .astrometry import AstrometryCheck, flux_accuracy
 from .goal import ScienceGoal
 from .measure import Measurement
 
@@ -43,6 +44,10 @@ class QA2Report:
     pixel: PixelCheck | None
     predicted_rms_jy: float | None = None
     notes: tuple[str, ...] = ()
+    #: Check-source QA (offset against the catalogue, flux ratio), when asked.
+    astrometry: AstrometryCheck | None = None
+    #: Several EBs: how many, and each one's predicted noise and time on source.
+    ous: dict | None = None
 
     @property
     def verdict(self) -> str:
@@ -56,7 +61,13 @@ class QA2Report:
 
 
 def build_report(
-    m: Measurement, goal: ScienceGoal, predicted_rms_jy: float | None = None, *, notes: tuple[str, ...] = ()
+    m: Measurement,
+    goal: ScienceGoal,
+    predicted_rms_jy: float | None = None,
+    *,
+    notes: tuple[str, ...] = (),
+    astrometry: AstrometryCheck | None = None,
+    ous: dict | None = None,
 ) -> QA2Report:
     """Decide the verdict for ``m`` against ``goal``.
 
@@ -100,7 +111,8 @@ def build_report(
     if assessment.verdict is None:
         notes.append("nothing was requested (no RMS, beam or beam range): measurement only")
     pixel = check_pixel_size(m.cell_arcsec, beam.major, beam.minor) if beam else None
-    return QA2Report(m, goal, band, source, requested, assessment, pixel, predicted_rms_jy, tuple(notes))
+    return QA2Report(m, goal, band, source, requested, assessment, pixel, predicted_rms_jy, tuple(notes),
+                     astrometry, ous)  # fmt: skip
 
 
 def _mjy(x: float | None) -> str:
@@ -146,6 +158,14 @@ def report_text(r: QA2Report) -> str:
     if r.predicted_rms_jy:
         lines.append(f"  {'info':<9} achieved / predicted RMS = {r.achieved_over_predicted:.2f} "
                      f"(predicted {_mjy(r.predicted_rms_jy)})")
+    if r.ous:
+        lines.append(f"  {'info':<9} {r.ous['summary']}")
+    accuracy = flux_accuracy(r.band)
+    if accuracy is not None:
+        lines.append(f"  {'info':<9} flux accuracy of band {r.band}: {accuracy:.0%} (ALMA absolute flux scale)")
+    if r.astrometry:
+        a = r.astrometry
+        lines.append(f"  {a.verdict.value:<9} {a.reason} (does not affect the verdict)")
     for w in m.warnings:
         lines.append(f"  {'WARNING':<9} {w}")
     for n in r.notes:
@@ -199,6 +219,9 @@ def report_json(r: QA2Report) -> dict[str, Any]:
         "achieved_over_predicted": r.achieved_over_predicted,
         "warnings": list(m.warnings),
         "notes": list(r.notes),
+        "flux_accuracy": flux_accuracy(r.band),
+        "check_source": None if r.astrometry is None else r.astrometry.as_dict(),
+        "ous": r.ous,
     }
 
 

@@ -170,6 +170,18 @@ def _steps(plan: ImagingPlan) -> tuple[Step, ...]:
                 "notes": ("Bandpass and phase calibrators, for a look at the calibration quality.",),
             }
         )
+    if plan.checks:
+        steps.append(
+            {
+                "title": "Check-source images per EB (astrometry QA)",
+                "part": "imaging/steps/checks.py.j2",
+                "notes": (
+                    "One image per check source (and phase calibrator, several EBs) per EB, centred on the "
+                    "field's catalogue position: scriptgen qa2 fits the source there and reports its "
+                    "offset in arcsec and in beams (seed: within 10 % of the beam) and its flux ratio.",
+                ),
+            }
+        )
     steps.append(
         {
             "title": "Export to FITS (pbcor image, primary beam, mask)",
@@ -213,5 +225,6 @@ def render(plan: ImagingPlan, env: jinja2.Environment, *, script_name: str = nam
         cube_step=next((s.number for s in steps if s.part == CUBE_PART), None),
         views={"continuum": [_image_view(i) for i in plan.continuum],
                "cubes": [_image_view(i) for i in plan.cubes],
-               "calibrators": [_image_view(i) for i in plan.calibrators]},
+               "calibrators": [_image_view(i) for i in plan.calibrators],
+               "checks": [_image_view(i) for i in plan.checks]},
     )
