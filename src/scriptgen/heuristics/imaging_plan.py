@@ -190,6 +190,9 @@ class ImagingPlan:
     #: The restoring beam expected for each continuum image (keyed like
     #: ``noise``: "<source> continuum"), from the PSF of the uv coverage.
     expected_beams: Mapping[str, im.Beam] = field(default_factory=dict)
+    #: ``--selfcal``: one :class:`scriptgen.heuristics.selfcal.SelfcalTarget`
+    #: per target, run before the continuum images (empty: no self-calibration).
+    selfcal: tuple = ()
 
     @property
     def images(self) -> tuple[ImageSpec, ...]:
