@@ -183,8 +183,12 @@ def generate_imaging(
     force: bool = False,
     allow_raw: bool = False,
     beam_range_arcsec: tuple[float, float] | None = None,
+    selfcal: bool = False,
 ) -> ImagingResult:
     """Write the imaging script and cont.dat for the calibrated MS ``ms``.
+
+    ``selfcal``: add phase-only self-calibration of the targets before their
+    images (:mod:`scriptgen.heuristics.selfcal`); off by default.
 
     A raw EB (not a split, calibrated MS) is refused unless ``allow_raw``:
     its DATA column is uncalibrated, so images of it would look like
@@ -260,6 +264,12 @@ def generate_imaging(
                 tsys_k=tsys, tsys_label=tsys_label,
             ),
         )
+    if selfcal:
+        from .heuristics.imaging_plan import _continuum_peak
+        from .heuristics.selfcal import plan_selfcal
+
+        peaks = {name: _continuum_peak(inputs.spectra.get(name, {})) for name in sources}
+        plan = plan_selfcal(eb, plan, peaks)
     from .scripts import imaging as imaging_script
 
     script = imaging_script.render(plan, make_environment())

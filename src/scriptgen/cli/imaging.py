@@ -44,8 +44,18 @@ covers, cont.dat as LSRK frequency ranges (pipeline format) valid for every
 EB, and cube names with the archive window ids (--execblock names the raw
 EBs those ids and the Tsys come from).
 
+--selfcal (off by default) adds phase-only self-calibration of the targets
+before their images, with the ALMA pipeline's safety gates (hif_selfcal):
+solution intervals from the whole EB down to one integration (windows
+combined), declined up front when the target is noise-limited (expected
+per-antenna solution S/N below 3), each round kept only if the peak S/N
+does not fall, the beam area changes < 5 %%, the rms does not rise >= 5 %%
+and the peak flux keeps >= 95 %%, reverted (flags and CORRECTED)
+otherwise; every decision is printed and written to selfcal.json.
+
 examples:
   scriptgen imaging uid___A002_X1_X2.ms.split.cal --out imaging/
+  scriptgen imaging uid___A002_X1_X2.ms.split.cal --out imaging/ --selfcal
   scriptgen imaging A.ms.split.cal B.ms.split.cal --execblock A.ms B.ms --out imaging/
   scriptgen imaging X.ms.split.cal --out . --tsys-from uid___A002_X1_X2.ms
   scriptgen imaging X.ms.split.cal --out . --rest-freq 230.538GHz --chan-width 2km/s
@@ -105,6 +115,12 @@ def add_arguments(parser) -> None:
         "several EBs of each phase calibrator, for scriptgen qa2 --check-source)",
     )
     parser.add_argument(
+        "--selfcal", action="store_true",
+        help="self-calibrate the targets (phase-only, gated as the ALMA pipeline's hif_selfcal: declined "
+        "when noise-limited, a round kept only if the peak S/N improves with beam and flux within limits, "
+        "reverted otherwise; decisions printed and written to selfcal.json); one MS only",
+    )
+    parser.add_argument(
         "--force", action="store_true",
         help="replace edited files (saving them as .orig); also image an MS that looks like a raw EB",
     )
@@ -134,6 +150,7 @@ def run(args) -> int:
         force=args.force,
         allow_raw=args.force,
         beam_range_arcsec=beam_range,
+        selfcal=args.selfcal,
     )
     if not args.quiet:
         for line in result.decisions:
@@ -157,6 +174,11 @@ def _run_ous(args) -> int:
 
     if args.tsys_from:
         raise ScriptgenError("with several MSs give the raw EBs with --execblock (they supply the Tsys)")
+    if args.selfcal:
+        raise ScriptgenError(
+            "--selfcal images one calibrated MS for now; self-calibrate each EB's split on its own "
+            "(scriptgen imaging EB.ms.split.cal --selfcal) or image the OUS without it"
+        )
     result = generate_ous_imaging(
         args.ms,
         args.out,

@@ -206,6 +206,9 @@ class ImagingPlan:
     #: Point-source QA images per EB: check sources (and, for several EBs,
     #: each EB's phase calibrator), from heuristics.check_images.
     checks: tuple[ImageSpec, ...] = ()
+    #: ``--selfcal``: one :class:`scriptgen.heuristics.selfcal.SelfcalTarget`
+    #: per target, run before the continuum images (empty: no self-calibration).
+    selfcal: tuple = ()
 
     @property
     def images(self) -> tuple[ImageSpec, ...]:

@@ -9,17 +9,20 @@ and :mod:`.imaging_runtime`.
 
 from __future__ import annotations
 
+import inspect
 import textwrap
 from typing import Any
 
 import jinja2
 
 from .. import __version__, naming
+from ..heuristics import selfcal as sc
 from ..heuristics.cube_chunks import cube_grid
 from ..heuristics.imaging_plan import ImageSpec, ImagingPlan
 from ..render import PySource, render_python
 from . import imaging_runtime, runtime
 from .step import Step, wrap_notes
+from . import selfcal_runtime
 
 TEMPLATE = "imaging/scriptForImaging.py.j2"
 
@@ -90,6 +93,52 @@ def tclean_kwargs(image: ImageSpec) -> list[tuple[PySource, Any]]:
     return [(PySource(k), v) for k, v in kw]
 
 
+#: Copied into the script when it self-calibrates: the decisions
+#: (heuristics.selfcal) and the loop that measures and calls CASA.
+SELFCAL_FUNCTIONS = (
+    sc.solint_snr,
+    sc.attempt_verdict,
+    sc.round_verdict,
+    selfcal_runtime.image_metrics,
+    selfcal_runtime.selfcal_image,
+    selfcal_runtime.save_selfcal_record,
+    selfcal_runtime.self_calibrate,
+)
+
+#: The self-calibration record the script writes beside itself.
+SELFCAL_RECORD = "selfcal.json"
+
+
+def selfcal_runtime_source() -> PySource:
+    return PySource("\n\n".join(inspect.getsource(f) for f in SELFCAL_FUNCTIONS))
+
+
+def _selfcal_view(target: sc.SelfcalTarget, index: int) -> dict[str, Any]:
+    return {
+        "title": f"{target.source!r} self-calibration",
+        "notes": wrap(target.notes),
+        "target": {
+            "vis": target.image.vis,
+            "source": target.source,
+            "field": target.field,
+            "solve_spw": target.solve_spw,
+            "apply_spw": target.apply_spw,
+            "spwmap": list(target.spwmap),
+            "refant": target.refant,
+            "n_antennas": target.n_antennas,
+            "time_on_source_s": round(target.time_on_source_s, 3),
+            "prefix": target.prefix,
+            "flagname": f"scriptgen_selfcal_{index}",
+        },
+        "kwargs": tclean_kwargs(target.image),
+        "suffix": target.image.suffix,
+        "ladder": [
+            {"name": s.name, "solint": s.solint, "combine": s.combine, "seconds": round(s.seconds, 3)}
+            for s in target.ladder
+        ],
+    }
+
+
 #: Comment lines are wrapped to this width (black leaves comments alone).
 COMMENT_WIDTH = 80
 
@@ -124,6 +173,20 @@ def chunkable_cubes(plan: ImagingPlan) -> dict[str, int]:
 
 def _steps(plan: ImagingPlan) -> tuple[Step, ...]:
     steps = []
+    if plan.selfcal:
+        steps.append(
+            {
+                "title": "Self-calibration of the targets (phase-only)",
+                "part": "imaging/steps/selfcal.py.j2",
+                "notes": (
+                    "Off unless scriptgen imaging --selfcal. Phase-only rounds from the whole EB down to "
+                    "one integration, each kept only if the image gets better within the limits below "
+                    "(ALMA pipeline hif_selfcal), else reverted; every decision is printed and written "
+                    f"to {SELFCAL_RECORD}. The target images after this step read the CORRECTED column "
+                    "(the data as they were where self-calibration was declined or reverted).",
+                ),
+            }
+        )
     if plan.continuum:
         steps.append(
             {
@@ -223,6 +286,10 @@ def render(plan: ImagingPlan, env: jinja2.Environment, *, script_name: str = nam
         exports=exports(plan),
         chunkable_cubes=chunkable_cubes(plan),
         cube_step=next((s.number for s in steps if s.part == CUBE_PART), None),
+        selfcal_runtime=selfcal_runtime_source() if plan.selfcal else None,
+        selfcal=[_selfcal_view(t, i) for i, t in enumerate(plan.selfcal)],
+        selfcal_limits=sc.LIMITS,
+        selfcal_record=SELFCAL_RECORD,
         views={"continuum": [_image_view(i) for i in plan.continuum],
                "cubes": [_image_view(i) for i in plan.cubes],
                "calibrators": [_image_view(i) for i in plan.calibrators],

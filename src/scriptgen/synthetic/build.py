@@ -123,6 +123,7 @@ def _build(work: Path, ms: Path, cfg: SyntheticConfig, layout: Layout, quiet: bo
         sky.write_models(
             work, cfg, layout, directions, sources, line_topo_hz, dd,
             None if region_phase is None else np.radians(region_phase), extended,
+            where.start_mjd_s,
         )  # fmt: skip
     injected = {}
     diffgain: dict = {}

@@ -215,6 +215,15 @@ class SyntheticConfig:
     #: centre, seen by every target pointing through its primary beam; the
     #: truth's ``extended_line`` records where it is and what each pointing saw.
     extended_line: ExtendedLineSpec | None = None
+    #: Residual phase errors on the targets only (``faults.py``): each
+    #: antenna but antenna 0 gets a constant phase drawn in
+    #: +-``target_phase_error_deg`` plus a slow sinusoid of half that
+    #: amplitude and period ``target_phase_period_s``, on the target fields'
+    #: visibilities and on no calibrator (a path difference the phase
+    #: calibrator does not see). A calibrated split of the target then needs
+    #: self-calibration. 0: none.
+    target_phase_error_deg: float = 0.0
+    target_phase_period_s: float = 300.0
 
     def __post_init__(self) -> None:
         _check(
@@ -319,6 +328,8 @@ class SyntheticConfig:
             _check(self.phase_jump_s >= 0, "phase_jump_s must be >= 0")
         if self.wvr_noise_antenna >= 0:
             _check(self.wvr_noise_k > 0, "wvr_noise_k must be positive")
+        _check(0 <= self.target_phase_error_deg <= 180, "target_phase_error_deg must be 0-180")
+        _check(self.target_phase_period_s > 0, "target_phase_period_s must be positive")
 
     def _check_multi_target(self) -> None:
         """Second target and check source: the standard schedule only."""

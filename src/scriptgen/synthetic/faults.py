@@ -17,6 +17,10 @@ so a test knows which antenna, window and time range a review must name.
   decorrelated on that antenna's baselines.
 * Noisy radiometer: one antenna's WVR readings carry ``wvr_noise_k`` K rms
   of extra noise; wvrgcal turns it into phase noise on that antenna.
+* Residual target phases: every antenna but antenna 0 carries a slowly
+  varying phase on the target fields only (``target_phase_error_deg``), in
+  the sky model, so the phase calibrator's solutions cannot remove it and
+  the calibrated target is decorrelated: what self-calibration repairs.
 """
 
 from __future__ import annotations
@@ -97,6 +101,46 @@ def phase_jump_deg(
     return out
 
 
+def target_phase_active(cfg: SyntheticConfig) -> bool:
+    return cfg.target_phase_error_deg > 0
+
+
+def target_phase_terms(cfg: SyntheticConfig, n_ant: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-antenna constant phase (deg) and sinusoid phase offset (rad).
+
+    Drawn from their own generator so that adding them leaves every other
+    random draw of the EB as it was. Antenna 0: none (the reference).
+    """
+    rng = np.random.default_rng([cfg.seed, 3])
+    offsets = rng.uniform(-cfg.target_phase_error_deg, cfg.target_phase_error_deg, n_ant)
+    starts = rng.uniform(0, 2 * np.pi, n_ant)
+    offsets[0] = 0.0
+    return offsets, starts
+
+
+def target_phase_deg(cfg: SyntheticConfig, n_ant: int, times_from_start_s: np.ndarray) -> np.ndarray:
+    """Residual phase [antenna, time] in degrees on the target fields."""
+    t = np.asarray(times_from_start_s, dtype=float)
+    out = np.zeros((n_ant, t.size))
+    if not target_phase_active(cfg):
+        return out
+    offsets, starts = target_phase_terms(cfg, n_ant)
+    wander = 0.5 * cfg.target_phase_error_deg * np.sin(2 * np.pi * t[None, :] / cfg.target_phase_period_s + starts[:, None])
+    out = offsets[:, None] + wander
+    out[0] = 0.0
+    return out
+
+
+def target_phase_factor(
+    cfg: SyntheticConfig, n_ant: int, ant1: np.ndarray, ant2: np.ndarray, times_from_start_s: np.ndarray
+) -> np.ndarray:
+    """exp(i (phi_1(t) - phi_2(t))) per row: what multiplies a target visibility."""
+    t = np.asarray(times_from_start_s, dtype=float)
+    phases = np.radians(target_phase_deg(cfg, n_ant, t))
+    cols = np.arange(t.size)
+    return np.exp(1j * (phases[ant1, cols] - phases[ant2, cols]))
+
+
 def faults_truth(
     cfg: SyntheticConfig,
     antenna_names: list[str],
@@ -130,6 +174,16 @@ def faults_truth(
                 "antenna_id": cfg.phase_jump_antenna,
                 "time_mjd_s": start_mjd_s + cfg.phase_jump_s,
                 "jump_deg": cfg.phase_jump_deg,
+            }
+        )
+    if target_phase_active(cfg):
+        offsets, _ = target_phase_terms(cfg, len(antenna_names))
+        out.append(
+            {
+                "kind": "target_phase",
+                "max_deg": cfg.target_phase_error_deg,
+                "period_s": cfg.target_phase_period_s,
+                "offset_deg": {name: round(float(v), 3) for name, v in zip(antenna_names, offsets)},
             }
         )
     if cfg.wvr_noise_antenna >= 0:

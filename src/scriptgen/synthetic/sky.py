@@ -164,6 +164,7 @@ def write_models(
     dd_of_spw: dict[int, int],
     region_phase_rad: np.ndarray | None = None,
     extended: ExtendedLine | None = None,
+    start_mjd_s: float | None = None,
 ) -> None:
     """Fill MODEL_DATA of every correlator window for every quasar/target field.
 
@@ -177,7 +178,12 @@ def write_models(
     direction-dependent phase that the gains applied later do not carry.
     ``extended``: a line-only Gaussian source added to every target
     pointing of the first sky region, each through its own primary beam.
+    With ``cfg.target_phase_error_deg`` the target fields' models carry
+    the residual phases of ``faults.target_phase_factor`` (times from
+    ``start_mjd_s``), which no calibrator sees.
     """
+    from . import faults
+
     tb = casa_env.casatools().table()
     tb.open(str(ms), nomodify=False)
     try:
@@ -213,6 +219,11 @@ def write_models(
                     if region_phase_rad is not None and fld.region == 1:
                         a1, a2 = sel.getcol("ANTENNA1"), sel.getcol("ANTENNA2")
                         model *= np.exp(1j * (region_phase_rad[a1] - region_phase_rad[a2]))[None, None, :]
+                    if faults.target_phase_active(cfg) and "target" in fld.roles and start_mjd_s is not None:
+                        a1, a2 = sel.getcol("ANTENNA1"), sel.getcol("ANTENNA2")
+                        since = sel.getcol("TIME") - start_mjd_s
+                        factor = faults.target_phase_factor(cfg, cfg.n_antennas, a1, a2, since)
+                        model *= factor[None, None, :].astype(np.complex64)
                     sel.putcol("MODEL_DATA", model)
                 finally:
                     sel.close()
