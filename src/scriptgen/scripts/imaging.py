@@ -38,6 +38,9 @@ MODULES = ("os",)
 #: Runtime helpers of this script alone, copied after the shared ones.
 RUNTIME_FUNCTIONS = (imaging_runtime.remove_image,)
 
+#: The shared helpers the self-calibration loop also calls.
+SELFCAL_SHARED = (runtime.save_flags, runtime.restore_flags, runtime.load_json, runtime.save_json)
+
 
 def tclean_kwargs(image: ImageSpec) -> list[tuple[PySource, Any]]:
     """tclean's keyword arguments for one image, in a fixed, readable order."""
@@ -274,7 +277,7 @@ def render(plan: ImagingPlan, env: jinja2.Environment, *, script_name: str = nam
         contsubs=[{"call": c, "notes": wrap(c.notes)} for c in plan.contsubs],
         steps=steps,
         header=wrap(plan.header),
-        runtime=PySource(runtime.source(*RUNTIME_FUNCTIONS)),
+        runtime=PySource(runtime.source(*RUNTIME_FUNCTIONS, *(SELFCAL_SHARED if plan.selfcal else ()))),
         modules=[PySource(m) for m in MODULES],
         version=__version__,
         script_name=script_name,

@@ -5,11 +5,16 @@ loop runs in the script. Its decisions are the pure functions of
 :mod:`scriptgen.heuristics.selfcal` (copied in beside these); these
 functions only measure images, call CASA and keep the record.
 
-Rules (as :mod:`.calibration_runtime`): standard library and casatasks
-only, imported inside each function; no scriptgen import.
+Rules (as :mod:`.runtime`): standard library and casatasks only,
+imported inside each function; output removal, flag versions and JSON go
+through the shared helpers copied into every script (imported here only so
+the names resolve when these are read as a module).
 """
 
 from __future__ import annotations
+
+from .imaging_runtime import remove_image
+from .runtime import has_flag_version, load_json, remove_outputs, restore_flags, save_flags, save_json
 
 
 def image_metrics(imagename, suffix):
@@ -45,34 +50,20 @@ def selfcal_image(tclean_kwargs, imagename):
 
     ``tclean_kwargs`` carry the depth (a shallow threshold, the same every round).
     """
-    import glob
-    import os
-    import shutil
-
     from casatasks import tclean
 
-    for path in glob.glob(glob.escape(imagename) + ".*"):
-        if os.path.isdir(path):
-            shutil.rmtree(path)
-        else:
-            os.remove(path)
+    remove_image(imagename)
     kwargs = dict(tclean_kwargs, imagename=imagename, savemodel="modelcolumn", pbcor=False)
     tclean(**kwargs)
 
 
 def save_selfcal_record(path, source, record):
     """Write ``record`` as ``source``'s entry of the JSON record (other targets kept)."""
-    import json
     import os
 
-    records = {}
-    if os.path.exists(path):
-        with open(path) as handle:
-            records = json.load(handle)
+    records = load_json(path) if os.path.exists(path) else {}
     records[source] = record
-    with open(path, "w") as handle:
-        json.dump(records, handle, indent=1, sort_keys=True)
-        handle.write("\n")
+    save_json(records, path)
 
 
 def self_calibrate(target, tclean_kwargs, suffix, ladder, limits, record_path):
@@ -86,16 +77,13 @@ def self_calibrate(target, tclean_kwargs, suffix, ladder, limits, record_path):
     """
     import os
 
-    from casatasks import applycal, clearcal, flagmanager, gaincal
+    from casatasks import applycal, clearcal, gaincal
 
     vis, source = target["vis"], target["source"]
     start = target["flagname"] + "_start"
-    versions = os.path.join(vis + ".flagversions", "flags.")
     # A rerun starts from the flags as they were before the first run.
-    if os.path.isdir(versions + start):
-        flagmanager(vis=vis, mode="restore", versionname=start)
-    else:
-        flagmanager(vis=vis, mode="save", versionname=start, comment="before self-calibration")
+    if not restore_flags(vis, start):
+        save_flags(vis, start, "before self-calibration")
     clearcal(vis=vis, field=target["field"], addmodel=False)
 
     def say(text):
@@ -124,10 +112,7 @@ def self_calibrate(target, tclean_kwargs, suffix, ladder, limits, record_path):
     final = before
     for number, rung in enumerate([r for r in ladder if r["name"] in names], start=1):
         table = "%s.r%d_%s.g" % (target["prefix"], number, rung["name"])
-        if os.path.isdir(table):
-            import shutil
-
-            shutil.rmtree(table)
+        remove_outputs(table)
         gaincal(
             vis=vis, caltable=table, field=target["field"], spw=target["solve_spw"], solint=rung["solint"],
             combine=rung["combine"], refant=target["refant"], calmode="p", gaintype="G",
@@ -139,9 +124,7 @@ def self_calibrate(target, tclean_kwargs, suffix, ladder, limits, record_path):
             say("round %d (%s): %s" % (number, rung["name"], verdict))
             break
         flags = "%s_r%d" % (target["flagname"], number)
-        if os.path.isdir(versions + flags):
-            flagmanager(vis=vis, mode="delete", versionname=flags)
-        flagmanager(vis=vis, mode="save", versionname=flags, comment="before self-calibration round %d" % number)
+        save_flags(vis, flags, "before self-calibration round %d" % number)
         apply(table)
         selfcal_image(tclean_kwargs, "%s.r%d" % (target["prefix"], number))
         after = image_metrics("%s.r%d" % (target["prefix"], number), suffix)
@@ -155,7 +138,7 @@ def self_calibrate(target, tclean_kwargs, suffix, ladder, limits, record_path):
         )
         say("round %d (%s): %s" % (number, rung["name"], verdict))
         if not keep:
-            flagmanager(vis=vis, mode="restore", versionname=flags)
+            restore_flags(vis, flags)
             apply(kept)
             say("back to %s" % ("the tables of round %s" % kept if kept else "the data before self-calibration"))
             break
