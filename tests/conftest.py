@@ -15,7 +15,7 @@ import pytest
 
 from scriptgen import casa_env
 
-from .support import register_hypothesis_profiles
+from tests.support import register_hypothesis_profiles
 
 # Configure CASA offline before any test module imports casatools.
 casa_env.configure()
@@ -163,7 +163,7 @@ def analyst_goal(goal_ebs, tmp_path_factory):
 def standard_calibrated(standard_eb, tmp_path_factory):
     """``standard_eb`` calibrated by its generated scriptForCalibration.py,
     every step, once per session (tests/support/casarun.py): the calibration
-    tests (tests/generate) and the scriptForPI tests (tests/scriptforpi) read
+    tests (tests/generate) and the scriptForPI tests (tests/scripts/script_for_pi) read
     it; anything that writes must work on a copy."""
     from .support.casarun import calibrate_standard
 

@@ -8,13 +8,13 @@ import pytest
 
 from scriptgen.render import make_environment
 
-from ..heuristics.variants import (
+from tests.heuristics.variants import (
     mosaic_with_tsys_on_one_pointing,
     recorded_fluxes,
     two_phase_calibrators,
     with_quasar_flux_calibrator,
 )
-from ..unit.ebfactory import tdm_fdm_eb
+from tests.support.ebfactory import tdm_fdm_eb
 
 HOSTILE = "x'); import os; os.system('touch PWNED'); ('\nimport os"
 

@@ -14,8 +14,8 @@ from scriptgen.modes import PlanOptions
 from scriptgen.render import format_python, make_environment
 from scriptgen.scripts import calibration
 
-from ..unit.ebfactory import tdm_fdm_eb
-from .conftest import EB_VARIANTS, hostile_eb
+from tests.support.ebfactory import tdm_fdm_eb
+from tests.generate.conftest import EB_VARIANTS, hostile_eb
 
 
 def _casatasks_calls(tree: ast.Module):

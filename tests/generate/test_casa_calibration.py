@@ -17,7 +17,7 @@ from scriptgen.generate import GenerateOptions, generate
 from scriptgen.inspect import inspect_ms
 from scriptgen.runner import run_script
 
-from .casa_checks import mean_real_per_spw, phase_scatter
+from tests.support.measure import mean_real_per_spw, phase_scatter
 
 pytestmark = pytest.mark.casa
 
@@ -83,7 +83,7 @@ def timings():
 @pytest.fixture(scope="module")
 def calibrated_standard(standard_eb, standard_calibrated, timings):
     """standard_eb calibrated by its generated script, every step: the
-    session's shared run (tests/conftest.py), also read by tests/scriptforpi."""
+    session's shared run (tests/conftest.py), also read by tests/scripts/script_for_pi."""
     run = standard_calibrated
     timings.append(("CASA run (standard_eb, all steps)", run["seconds"]))
     return standard_eb, run["eb"], run["work"], run["script"], run["run"]

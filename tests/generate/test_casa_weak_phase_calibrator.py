@@ -25,7 +25,7 @@ from scriptgen.heuristics.calibrator_fluxes import parse
 from scriptgen.inspect import inspect_ms
 from scriptgen.runner import run_script
 
-from .casa_checks import mean_real_per_spw
+from tests.support.measure import mean_real_per_spw
 
 pytestmark = pytest.mark.casa
 

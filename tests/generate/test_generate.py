@@ -11,8 +11,8 @@ from scriptgen.cli import main
 from scriptgen.errors import ScriptgenError
 from scriptgen.generate import GenerateOptions, generate, render_files
 
-from ..unit.ebfactory import tdm_fdm_eb
-from .conftest import EB_VARIANTS
+from tests.support.ebfactory import tdm_fdm_eb
+from tests.generate.conftest import EB_VARIANTS
 
 
 def _second_eb():

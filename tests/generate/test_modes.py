@@ -10,7 +10,7 @@ from scriptgen.modes.standard import StandardMode
 from scriptgen.render import make_environment
 from scriptgen.scripts import calibration
 
-from ..unit.ebfactory import tdm_fdm_eb
+from tests.support.ebfactory import tdm_fdm_eb
 
 
 class _OnlyBandpassMode:

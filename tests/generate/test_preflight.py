@@ -14,8 +14,8 @@ from scriptgen.modes.standard import StandardMode
 from scriptgen.render import make_environment
 from scriptgen.scripts import calibration
 
-from ..heuristics import kinds
-from ..unit.ebfactory import tdm_fdm_eb
+from tests.heuristics import kinds
+from tests.support.ebfactory import tdm_fdm_eb
 
 
 class _FakeBandToBand:

@@ -1,6 +1,6 @@
 """Hand-made EBs of each kind the preflight classification tells apart.
 
-Each is the unit-test EB (tests/unit/ebfactory.py) changed in the one way
+Each is the unit-test EB (tests/support/ebfactory.py) changed in the one way
 that makes the kind, so a test shows which fact the classifier reads.
 """
 
@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from scriptgen.model import Antenna, Scan, SpwKind
 
-from ..unit.ebfactory import spw, tdm_fdm_eb
+from tests.support.ebfactory import spw, tdm_fdm_eb
 
 #: 2012-06-01 as MJD seconds (Cycle 0).
 CYCLE0_MJD_S = 56079 * 86400.0

@@ -11,7 +11,7 @@ from scriptgen.render import make_environment
 from scriptgen.scripts import calibration
 from scriptgen.modes import PlanOptions
 
-from ..unit.ebfactory import tdm_fdm_eb
+from tests.support.ebfactory import tdm_fdm_eb
 
 
 def _file(eb, offsets, asdm="uid://A002/Xunit/X1", code="antposalma"):

@@ -6,8 +6,8 @@ from scriptgen.heuristics import calibration as cal
 from scriptgen.heuristics.calibrator_fluxes import MissingCalibratorFlux, parse
 from scriptgen.model import Scan, SpwKind
 
-from ..unit.ebfactory import tdm_fdm_eb
-from .variants import (
+from tests.support.ebfactory import tdm_fdm_eb
+from tests.heuristics.variants import (
     mosaic_with_tsys_on_one_pointing,
     two_phase_calibrators,
     with_antennas,

@@ -5,8 +5,8 @@ from dataclasses import replace
 from scriptgen.heuristics import calibration_choices as choices
 from scriptgen.model import Field
 
-from ..unit.ebfactory import tdm_fdm_eb
-from .variants import two_phase_calibrators
+from tests.support.ebfactory import tdm_fdm_eb
+from tests.heuristics.variants import two_phase_calibrators
 
 
 def test_import_keeps_every_asdm_table_a_later_step_reads():

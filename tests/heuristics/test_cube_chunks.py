@@ -14,7 +14,7 @@ from scriptgen.heuristics.imaging_plan import CubeOptions, ImagingInputs, plan_i
 from scriptgen.heuristics.ous_grid import EbWindow, common_grid
 from scriptgen.render import make_environment
 from scriptgen.scripts import imaging as script
-from tests.unit.ebfactory import tdm_fdm_eb
+from tests.support.ebfactory import tdm_fdm_eb
 
 SCIENCE = (9, 11, 13, 15)
 

@@ -7,9 +7,9 @@ import pytest
 from scriptgen.heuristics import ebkind
 from scriptgen.heuristics.ebkind import EbKind
 
-from ..unit.ebfactory import tdm_fdm_eb
-from . import kinds
-from .variants import two_phase_calibrators
+from tests.support.ebfactory import tdm_fdm_eb
+from tests.heuristics import kinds
+from tests.heuristics.variants import two_phase_calibrators
 
 
 def test_a_standard_eb_goes_to_the_standard_mode():

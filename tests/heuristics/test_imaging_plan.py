@@ -14,7 +14,7 @@ from scriptgen.heuristics import linefree as lf
 from scriptgen.heuristics.imaging_plan import CubeOptions, ImagingInputs, check_quantity, plan_imaging
 from scriptgen.render import make_environment
 from scriptgen.scripts import imaging as script
-from tests.unit.ebfactory import tdm_fdm_eb
+from tests.support.ebfactory import tdm_fdm_eb
 
 SCIENCE = (9, 11, 13, 15)
 

@@ -27,9 +27,9 @@ from scriptgen.heuristics.selection import METACHARACTERS, Use, name_problem, se
 from scriptgen.render import make_environment
 from scriptgen.scripts import calibration
 from scriptgen.scripts import imaging as imaging_script
-from tests.unit.ebfactory import tdm_fdm_eb
+from tests.support.ebfactory import tdm_fdm_eb
 
-from .variants import with_antennas
+from tests.heuristics.variants import with_antennas
 
 #: One hostile name per metacharacter, plus white space and all digits.
 HOSTILE = [f"J1058+0133{c}Jtarget" for c in sorted(METACHARACTERS)] + [

@@ -13,7 +13,7 @@ from scriptgen.heuristics import selfcal as sc
 from scriptgen.heuristics.imaging_plan import ImagingInputs, plan_imaging
 from scriptgen.render import make_environment
 from scriptgen.scripts import imaging as script
-from tests.unit.ebfactory import tdm_fdm_eb
+from tests.support.ebfactory import tdm_fdm_eb
 
 LIMITS = sc.LIMITS
 

@@ -9,7 +9,7 @@ import pytest
 
 from scriptgen.errors import ScriptgenError
 from scriptgen.heuristics import sensitivity as sens
-from tests.unit.ebfactory import tdm_fdm_eb
+from tests.support.ebfactory import tdm_fdm_eb
 
 
 def test_equation_against_a_hand_computed_value():

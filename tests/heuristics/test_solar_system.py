@@ -10,8 +10,8 @@ from scriptgen.model import SpwKind
 from scriptgen.render import make_environment
 from scriptgen.scripts import calibration
 
-from ..unit.ebfactory import spw, tdm_fdm_eb
-from .variants import with_antennas
+from tests.support.ebfactory import spw, tdm_fdm_eb
+from tests.heuristics.variants import with_antennas
 
 
 def _flux_cal_named(eb, name):

@@ -1,4 +1,4 @@
-"""Variations of the hand-made unit-test EB (tests/unit/ebfactory.py)."""
+"""Variations of the hand-made unit-test EB (tests/support/ebfactory.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from scriptgen.model import Antenna, CatalogueFluxEntry, Field, Scan
 
-from ..unit.ebfactory import tdm_fdm_eb
+from tests.support.ebfactory import tdm_fdm_eb
 
 ATM = "CALIBRATE_ATMOSPHERE"
 

@@ -60,7 +60,7 @@ def cube_runs(tmp_path_factory):
     from scriptgen.imaging_generate import generate_imaging
     from scriptgen.runner import run_script
     from scriptgen.synthetic import build_execblock
-    from tests.imaging_run import _split_cal
+    from tests.support.imaging_run import _split_cal
 
     root = tmp_path_factory.mktemp("cube_chunks")
     with casa_env.casa_output_to(casa_env.new_logfile("cube-chunks-test")):

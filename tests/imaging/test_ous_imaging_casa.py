@@ -51,7 +51,7 @@ def _run_pair(tmp_path_factory, tuned: bool):
     from scriptgen.runner import run_script
     from scriptgen.synthetic import build_execblock
 
-    from ..imaging_run import _split_cal
+    from tests.support.imaging_run import _split_cal
 
     work = tmp_path_factory.mktemp("ous_tuned" if tuned else "ous_shared")
     later = datetime.fromisoformat(FIRST_START) + timedelta(seconds=183 * SIDEREAL_DAY_S)

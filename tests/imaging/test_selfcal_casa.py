@@ -44,7 +44,7 @@ def _selfcal_run(tmp_path_factory, name: str, cfg):
     from scriptgen.runner import run_script
     from scriptgen.synthetic import build_execblock
 
-    from ..imaging_run import _split_cal
+    from tests.support.imaging_run import _split_cal
 
     work = tmp_path_factory.mktemp(f"selfcal_{name}")
     timings = {}

@@ -11,7 +11,7 @@ import pytest
 
 from scriptgen.cli import main
 
-from .conftest import edit_table
+from tests.inspect.conftest import edit_table
 
 
 def run_inspect(capfd, *args: str) -> tuple[int, str, str]:

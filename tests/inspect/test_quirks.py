@@ -17,7 +17,7 @@ from scriptgen import derive
 from scriptgen.inspect import NoIntents, inspect_with_notes
 from scriptgen.inspect.errors import CorruptTable
 
-from .conftest import edit_table
+from tests.inspect.conftest import edit_table
 
 pytestmark = pytest.mark.casa
 

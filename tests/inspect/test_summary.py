@@ -9,7 +9,7 @@ import pytest
 from scriptgen import snapshot
 from scriptgen.cli import main
 from scriptgen.inspect.summary import format_freq, format_ra_dec, summarise
-from tests.unit.ebfactory import tdm_fdm_eb
+from tests.support.ebfactory import tdm_fdm_eb
 
 
 def test_summary_answers_the_analysts_questions():

@@ -20,7 +20,7 @@ import pytest
 from scriptgen import casa_env, derive, naming
 from scriptgen.model import Role
 
-from ..support.images import make_image
+from tests.support.images import make_image
 
 UID = "uid___A002_Xqa2_X1"
 MS = naming.ms_name(UID)

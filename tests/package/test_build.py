@@ -13,7 +13,7 @@ from scriptgen.errors import ScriptgenError
 from scriptgen.package.build import assemble, load_qa2_report
 from scriptgen.package.layout import FOLDERS, DeliveryIds
 
-from .conftest import MS, UID
+from tests.package.conftest import MS, UID
 
 pytestmark = pytest.mark.casa
 

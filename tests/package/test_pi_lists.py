@@ -7,7 +7,7 @@ from scriptgen.generate import GenerateOptions, render_files
 from scriptgen.delivery.pi_lists import delivered_by_script, parse_delivered
 from scriptgen.package.plan import Entry, plan_package
 
-from ..b2b.ebs import diffgain_eb
+from tests.modes.band_to_band.ebs import diffgain_eb
 
 
 def _b2b_working_folder(tmp_path):

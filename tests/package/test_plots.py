@@ -9,7 +9,7 @@ from scriptgen.cli import main
 from scriptgen.qaplots.caltables import read_caltable
 from scriptgen.qaplots.gallery import Plot, index_html, make_gallery, plots_for
 
-from .conftest import MS
+from tests.package.conftest import MS
 
 
 @pytest.mark.casa

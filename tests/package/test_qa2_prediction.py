@@ -8,7 +8,7 @@ from scriptgen import snapshot
 from scriptgen.cli import main
 from scriptgen.inspect import inspect_ms
 
-from .conftest import MS, UID
+from tests.package.conftest import MS, UID
 
 pytestmark = pytest.mark.casa
 

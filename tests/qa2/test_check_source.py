@@ -21,7 +21,7 @@ from scriptgen.qa2.predict import Prediction, combined_sigma, ous_noise_summary
 from scriptgen.qa2.report import build_report, report_json, report_text
 from scriptgen.render import make_environment
 from scriptgen.scripts import imaging as script
-from tests.unit.ebfactory import tdm_fdm_eb
+from tests.support.ebfactory import tdm_fdm_eb
 
 ARCSEC = math.pi / 180 / 3600
 

@@ -16,7 +16,7 @@ from scriptgen.qa2.goal import ScienceGoal
 from scriptgen.qa2.measure import measure
 from scriptgen.qa2.report import build_report, report_text
 
-from ..support.images import make_image
+from tests.support.images import make_image
 
 pytestmark = pytest.mark.casa
 

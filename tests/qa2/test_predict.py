@@ -11,7 +11,7 @@ from scriptgen.qa2.image import Beam
 from scriptgen.qa2.measure import Measurement
 from scriptgen.qa2.predict import predict_noise
 from scriptgen.qa2.report import build_report, report_json, report_text
-from tests.unit.ebfactory import tdm_fdm_eb
+from tests.support.ebfactory import tdm_fdm_eb
 
 
 def measurement(rms, nchan=1, width=None):

@@ -26,8 +26,8 @@ from scriptgen.generate import GenerateOptions, generate
 from scriptgen.render import write_outputs
 from scriptgen.render.writer import MANIFEST
 
-from ..support import repetitions
-from ..unit.ebfactory import tdm_fdm_eb
+from tests.support import repetitions
+from tests.support.ebfactory import tdm_fdm_eb
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 

@@ -28,8 +28,8 @@ from scriptgen.review.report import (
 )
 from scriptgen.runner import run_script
 
-from ..generate.casa_checks import mean_real_per_spw
-from .measure import phase_scatter_deg
+from tests.support.measure import mean_real_per_spw
+from tests.support.measure import phase_scatter_deg
 
 pytestmark = pytest.mark.casa
 

@@ -6,7 +6,7 @@ from scriptgen import naming
 from scriptgen.cli import main
 from scriptgen.generate import GenerateOptions, generate
 
-from ..unit.ebfactory import tdm_fdm_eb
+from tests.support.ebfactory import tdm_fdm_eb
 
 
 def test_review_without_a_calibrated_eb_is_one_line(tmp_path, capsys):

@@ -2,9 +2,9 @@
 
 Both EBs of ``goal_ebs`` calibrated by their generated scripts, one after
 the other, then flux-equalised by the flux script: about a minute of CASA
-on a quiet 2-core machine. The flux tests (tests/fluxcal), the
-``scriptgen run`` comparison (tests/run) and the delivery tests
-(tests/scriptforpi) all read this one run through the session fixture
+on a quiet 2-core machine. The flux tests (tests/scripts/flux_equalisation), the
+``scriptgen run`` comparison (tests/orchestrate) and the delivery tests
+(tests/scripts/script_for_pi) all read this one run through the session fixture
 ``analyst_goal`` of tests/conftest.py; none of them may write into it.
 """
 
@@ -15,8 +15,8 @@ from pathlib import Path
 from scriptgen import derive, naming
 from scriptgen.inspect import inspect_ms
 
-from .casarun import copy_tree, generate, ms_path, run_script
-from .measure import mean_real
+from tests.support.casarun import copy_tree, generate, ms_path, run_script
+from tests.support.measure import mean_real
 
 
 def calibrate_goal(goal_ebs, work: Path) -> dict:

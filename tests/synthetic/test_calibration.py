@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .calchain import run_chain, vector_mean
+from tests.synthetic.calchain import run_chain, vector_mean
 
 pytestmark = pytest.mark.casa
 
