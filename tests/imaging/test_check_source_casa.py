@@ -54,7 +54,7 @@ def check_source_run(tmp_path_factory):
     # The uncorrupted raw EB is imaged directly (its DATA are calibrated-looking).
     result = generate_imaging(truth.ms_path, work, allow_raw=True)
     times["generate scriptForImaging.py"] = time.perf_counter() - t
-    titles = {s["title"]: i for i, s in enumerate(_steps(result.plan))}
+    titles = {s.title: s.number for s in _steps(result.plan)}
     step = titles["Check-source images per EB (astrometry QA)"]
     t = time.perf_counter()
     run = run_script(work / naming.IMAGING_SCRIPT, work, mysteps=[step], log=work / "run.log", timeout=1800)
@@ -164,7 +164,7 @@ def ous_check_run(check_source_run, tmp_path_factory):
     t = time.perf_counter()
     result = generate_ous_imaging([work / first.ms_path.name, second.ms_path], work, allow_raw=True)
     times["generate OUS scriptForImaging.py"] = time.perf_counter() - t
-    titles = {s["title"]: i for i, s in enumerate(_steps(result.plan))}
+    titles = {s.title: s.number for s in _steps(result.plan)}
     steps = [titles["Continuum images of the targets"], titles["Check-source images per EB (astrometry QA)"]]
     run = run_script(work / naming.IMAGING_SCRIPT, work, mysteps=steps, log=work / "run.log", timeout=3000)
     times["run continuum + QA-image steps"] = run.seconds
