@@ -6,8 +6,9 @@ error (5-10 % at ALMA). The flux-equalisation script averages the phase
 calibrator's flux over the EBs and rescales every EB to that average, so
 that their data can be combined.
 
-What can be decided from the metadata is decided here, in Python, and
-unit-tested: which field is the common phase calibrator in each EB, which
+What can be decided from the metadata is decided in
+:mod:`scriptgen.heuristics.flux_equalisation` (pure, unit-tested functions):
+which field is the common phase calibrator in each EB, which
 targets it calibrates, and which window of one EB corresponds to which
 window of another. What depends on the calibration results (the fluxes and
 their average) is computed by the emitted script when it runs, with the
@@ -22,10 +23,15 @@ from dataclasses import dataclass
 import jinja2
 
 from .. import __version__, derive, naming
-from ..errors import ScriptgenError
 from ..heuristics import flux_equalisation as decide
+from ..heuristics.flux_equalisation import (  # noqa: F401  (the flux script's decisions, named here too)
+    FluxEqualisationError,
+    GoalWindow,
+    common_phase_calibrator,
+    match_windows,
+)
 from ..heuristics.calibration_choices import AmplitudeSolve, amplitude_solve
-from ..model import ExecBlock, Role
+from ..model import ExecBlock
 from ..render import PySource, render_python
 from . import fluxcal_runtime, runtime
 from .step import by_key, numbered
@@ -43,10 +49,6 @@ RUNTIME_FUNCTIONS = (
     fluxcal_runtime.read_flux_csv,
     fluxcal_runtime.field_selection,
 )
-
-
-class FluxEqualisationError(ScriptgenError):
-    """The EBs cannot share one flux scale (no common calibrator, other setups)."""
 
 
 @dataclass(frozen=True)
@@ -67,19 +69,6 @@ class EbFluxPlan:
 
 
 @dataclass(frozen=True)
-class GoalWindow:
-    """One science window of the goal, as it is numbered in each EB's split data.
-
-    The calibration script splits the science windows out and renumbers them
-    from 0 in id order, so an EB's window here is its index among the science
-    windows. ``members`` pairs each MS name with that index.
-    """
-
-    centre_freq_hz: float
-    members: tuple[tuple[str, int], ...]
-
-
-@dataclass(frozen=True)
 class FluxPlan:
     ebs: tuple[EbFluxPlan, ...]
     windows: tuple[GoalWindow, ...]
@@ -91,95 +80,9 @@ class FluxPlan:
     amplitude: AmplitudeSolve | None = None
 
 
-def common_phase_calibrator(ebs: Sequence[ExecBlock]) -> str:
-    """The phase calibrator source observed in every EB.
-
-    The average only means something for one source measured several
-    times. A calibrator that is also an EB's flux calibrator is refused:
-    fluxscale reports no flux for its reference field, and that EB's scale
-    is its model by definition. When several qualify (rare), the first one
-    of the first EB is taken, so the choice is deterministic.
-    """
-    per_eb = []
-    for eb in ebs:
-        names = []
-        for fid in derive.fields_with_role(eb, Role.PHASE):
-            fld = eb.field(fid)
-            if Role.FLUX in derive.field_roles(fld):
-                continue
-            if fld.source_name not in names:
-                names.append(fld.source_name)
-        if not names:
-            raise FluxEqualisationError(
-                f"{eb.uid} has no phase calibrator apart from its flux calibrator: "
-                "its flux scale cannot be equalised"
-            )
-        per_eb.append(names)
-    common = [name for name in per_eb[0] if all(name in names for names in per_eb[1:])]
-    if not common:
-        listing = "; ".join(f"{eb.uid}: {', '.join(names)}" for eb, names in zip(ebs, per_eb))
-        raise FluxEqualisationError(f"the EBs share no phase calibrator ({listing})")
-    return common[0]
-
-
 #: The targets a calibrator's gains go to: the calibration script's pairing
 #: (nearest in time), decided in :mod:`scriptgen.heuristics.flux_equalisation`.
 targets_of = decide.targets_of
-
-
-def _overlap_hz(a_lo: float, a_hi: float, b_lo: float, b_hi: float) -> float:
-    return min(a_hi, b_hi) - max(a_lo, b_lo)
-
-
-def match_windows(ebs: Sequence[ExecBlock]) -> tuple[GoalWindow, ...]:
-    """Pair each science window of the first EB with one of every other EB.
-
-    EBs of one goal share a spectral setup, but each EB's sky frequencies
-    are set when it starts (ALMA does not Doppler-track during an EB), so
-    the same window can sit a few MHz apart and even have another id.
-    Windows are paired within a baseband by the largest frequency overlap,
-    and must overlap by at least half the narrower bandwidth.
-    """
-    first = ebs[0]
-    ref_ids = derive.science_spws(first)
-    if not ref_ids:
-        raise FluxEqualisationError(f"{first.uid} has no science windows")
-    columns: list[dict[int, int]] = []  # per EB: reference spw id -> own index
-    for eb in ebs:
-        own = derive.science_spws(eb)
-        if len(own) != len(ref_ids):
-            raise FluxEqualisationError(
-                f"{eb.uid} has {len(own)} science windows, {first.uid} has {len(ref_ids)}: "
-                "not one spectral setup"
-            )
-        free = dict(enumerate(own))
-        pairing = {}
-        for ref_id in ref_ids:
-            ref = first.spw(ref_id)
-            best = None
-            for index, spw_id in free.items():
-                spw = eb.spw(spw_id)
-                if ref.baseband is not None and spw.baseband is not None and spw.baseband != ref.baseband:
-                    continue
-                overlap = _overlap_hz(ref.min_freq_hz, ref.max_freq_hz, spw.min_freq_hz, spw.max_freq_hz)
-                need = 0.5 * min(ref.bandwidth_hz, spw.bandwidth_hz)
-                if overlap >= need and (best is None or overlap > best[0]):
-                    best = (overlap, index)
-            if best is None:
-                raise FluxEqualisationError(
-                    f"no window of {eb.uid} matches {first.uid} spw {ref_id} "
-                    f"({ref.centre_freq_hz / 1e9:.4f} GHz)"
-                )
-            pairing[ref_id] = best[1]
-            del free[best[1]]
-        columns.append(pairing)
-    return tuple(
-        GoalWindow(
-            centre_freq_hz=first.spw(ref_id).centre_freq_hz,
-            members=tuple((naming.ms_name(eb.uid), col[ref_id]) for eb, col in zip(ebs, columns)),
-        )
-        for ref_id in ref_ids
-    )
 
 
 def plan(ebs: Sequence[ExecBlock]) -> FluxPlan:
